@@ -1,0 +1,281 @@
+//! NumPy `.npy` reading and writing (format versions 1-3, both byte orders, C and Fortran order),
+//! on top of the `npyz` crate.
+//!
+//! Reading is defensive: the header is parsed first, the element count it claims is checked
+//! against the bytes actually present before anything is allocated from it, and non-finite
+//! floats are rejected with the position of the first one.
+
+use super::{atomic::write_atomic, IoError, Result};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use npyz::{DType, NpyFile, Order, TypeChar};
+use std::path::Path;
+
+/// What a `.npy` header declares, without the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyInfo {
+    /// Shape in C (row-major) terms, as numpy reports it.
+    pub shape: Vec<usize>,
+    /// The numpy dtype descriptor, e.g. `<f4`, `>f8`, `|O`.
+    pub descr: String,
+    /// Whether the data is stored in Fortran (column-major) order.
+    pub fortran_order: bool,
+    /// Byte offset at which the data starts.
+    pub data_offset: usize,
+}
+
+/// Element types this reader can produce, with the stored dtypes each accepts.
+pub trait Element: Copy + npyz::Deserialize + npyz::AutoSerialize + Send + Sync + 'static {
+    /// Human description of what is accepted, used in error messages.
+    const ACCEPTS: &'static str;
+    /// Whether a stored `(type char, byte size)` can be read as `Self` without loss.
+    fn accepts(kind: TypeChar, size: u64) -> bool;
+    /// `false` for NaN or infinity (always `true` for integers).
+    fn is_finite(self) -> bool;
+}
+
+impl Element for f32 {
+    const ACCEPTS: &'static str = "float32 ('<f4' or '>f4')";
+    fn accepts(kind: TypeChar, size: u64) -> bool {
+        kind == TypeChar::Float && size == 4
+    }
+    fn is_finite(self) -> bool {
+        f32::is_finite(self)
+    }
+}
+
+impl Element for f64 {
+    const ACCEPTS: &'static str = "float64 ('<f8' or '>f8')";
+    fn accepts(kind: TypeChar, size: u64) -> bool {
+        kind == TypeChar::Float && size == 8
+    }
+    fn is_finite(self) -> bool {
+        f64::is_finite(self)
+    }
+}
+
+impl Element for i64 {
+    const ACCEPTS: &'static str = "a signed integer type (int8 .. int64)";
+    fn accepts(kind: TypeChar, size: u64) -> bool {
+        kind == TypeChar::Int && matches!(size, 1 | 2 | 4 | 8)
+    }
+    fn is_finite(self) -> bool {
+        true
+    }
+}
+
+impl Element for i32 {
+    const ACCEPTS: &'static str = "a signed integer type of at most 32 bits";
+    fn accepts(kind: TypeChar, size: u64) -> bool {
+        kind == TypeChar::Int && matches!(size, 1 | 2 | 4)
+    }
+    fn is_finite(self) -> bool {
+        true
+    }
+}
+
+fn header_error(path: &Path, e: impl std::fmt::Display) -> IoError {
+    IoError::format(
+        path,
+        format!("not a valid .npy file: {e}"),
+        "write the array with numpy.save (the file must start with the magic bytes \\x93NUMPY)",
+    )
+}
+
+/// Parses the header of an in-memory `.npy` file. `path` only labels errors.
+pub fn parse_info(bytes: &[u8], path: &Path) -> Result<NpyInfo> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(IoError::format(
+            path,
+            format!(
+                "wrong magic number: expected the 6 bytes \\x93NUMPY, found {:?} ({} bytes in the file)",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(6)]),
+                bytes.len()
+            ),
+            "write the array with numpy.save; a renamed .npz, .mat or text file is not a .npy file",
+        ));
+    }
+    let mut cursor = bytes;
+    let npy = NpyFile::new(&mut cursor).map_err(|e| header_error(path, e))?;
+    let data_offset = bytes.len() - cursor.len();
+    let shape = npy
+        .shape()
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| header_error(path, "dimension too large")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(NpyInfo {
+        shape,
+        descr: npy.dtype().descr(),
+        fortran_order: npy.order() == Order::Fortran,
+        data_offset,
+    })
+}
+
+/// Reads only the header of the `.npy` file at `path`.
+pub fn read_info(path: &Path) -> Result<NpyInfo> {
+    let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
+    parse_info(&bytes, path)
+}
+
+/// Reads the `.npy` file at `path` as an array of `T`, rejecting other dtypes and non-finite values.
+pub fn read<T: Element>(path: &Path) -> Result<ArrayD<T>> {
+    let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
+    from_bytes(&bytes, path)
+}
+
+/// Like [`read`], for a `.npy` file already in memory (e.g. a zip member); `path` labels errors.
+pub fn from_bytes<T: Element>(bytes: &[u8], path: &Path) -> Result<ArrayD<T>> {
+    let info = parse_info(bytes, path)?;
+    let mut cursor = bytes;
+    let npy = NpyFile::new(&mut cursor).map_err(|e| header_error(path, e))?;
+    let (kind, size) = match npy.dtype() {
+        DType::Plain(ts) => (ts.type_char(), ts.size_field()),
+        other => {
+            return Err(IoError::format(
+                path,
+                format!("expected {}, found the structured dtype {}", T::ACCEPTS, other.descr()),
+                "save a plain numeric array (arr.astype(...)) rather than a record array",
+            ))
+        }
+    };
+    if !T::accepts(kind, size) {
+        return Err(IoError::format(
+            path,
+            format!("expected {}, found dtype '{}'", T::ACCEPTS, info.descr),
+            hint_for_dtype(&info.descr),
+        ));
+    }
+    let count = info
+        .shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| header_error(path, "shape overflows"))?;
+    let needed = count
+        .checked_mul(size as usize)
+        .ok_or_else(|| header_error(path, "shape overflows"))?;
+    let present = bytes.len() - info.data_offset;
+    if present != needed {
+        return Err(IoError::format(
+            path,
+            format!(
+                "the header declares shape {:?} of '{}' ({needed} data bytes) but the file holds {present} data bytes",
+                info.shape, info.descr
+            ),
+            if present < needed {
+                "the file is truncated: copy or download it again"
+            } else {
+                "the file has trailing bytes after the array: re-save it with numpy.save"
+            },
+        ));
+    }
+    let data: Vec<T> = npy.into_vec().map_err(|e| header_error(path, e))?;
+    if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+        let bad = data.iter().filter(|v| !v.is_finite()).count();
+        return Err(IoError::format(
+            path,
+            format!(
+                "{bad} non-finite value(s) (NaN or Inf); the first at flat index {i} of shape {:?}",
+                info.shape
+            ),
+            "replace NaN/Inf before saving (e.g. numpy.nan_to_num), or fix the model producing them",
+        ));
+    }
+    let array = if info.fortran_order {
+        let reversed: Vec<usize> = info.shape.iter().rev().copied().collect();
+        ArrayD::from_shape_vec(IxDyn(&reversed), data)
+            .map_err(|e| header_error(path, e))?
+            .reversed_axes()
+            .as_standard_layout()
+            .into_owned()
+    } else {
+        ArrayD::from_shape_vec(IxDyn(&info.shape), data).map_err(|e| header_error(path, e))?
+    };
+    Ok(array)
+}
+
+fn hint_for_dtype(descr: &str) -> &'static str {
+    match descr.get(1..) {
+        Some("f2") => "float16 loses precision: save with arr.astype(numpy.float32)",
+        Some("O") => "object arrays (pickles) are not accepted here: save a numeric array",
+        Some(d) if d.starts_with('i') || d.starts_with('u') => {
+            "integer predictions are not accepted: save with arr.astype(numpy.float32)"
+        }
+        _ => "convert with arr.astype(numpy.float32) before numpy.save",
+    }
+}
+
+/// Serialises `array` as a version-1 little-endian C-order `.npy` file in memory.
+pub fn to_bytes<T: Element>(array: ArrayViewD<'_, T>) -> Vec<u8> {
+    let shape: Vec<u64> = array.shape().iter().map(|&d| d as u64).collect();
+    let mut out = Vec::with_capacity(128 + array.len() * std::mem::size_of::<T>());
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&shape)
+        .writer(&mut out)
+        .begin_nd()
+        .expect("writing to memory cannot fail");
+    writer
+        .extend(array.iter().copied())
+        .expect("writing to memory cannot fail");
+    writer.finish().expect("writing to memory cannot fail");
+    out
+}
+
+/// Writes `array` to `path` atomically as a `.npy` file.
+pub fn write<T: Element>(path: &Path, array: ArrayViewD<'_, T>) -> Result<()> {
+    write_atomic(path, &to_bytes(array))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn p() -> &'static Path {
+        Path::new("test.npy")
+    }
+
+    #[test]
+    fn round_trip_f32() {
+        let a = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.5]].into_dyn();
+        let back: ArrayD<f32> = from_bytes(&to_bytes(a.view()), p()).unwrap();
+        assert_eq!(a, back);
+    }
+
+    #[test]
+    fn rejects_wrong_dtype_with_hint() {
+        let a = array![[1.0f64, 2.0]].into_dyn();
+        let err = from_bytes::<f32>(&to_bytes(a.view()), p()).unwrap_err().to_string();
+        assert!(err.contains("expected float32") && err.contains("'<f8'"), "{err}");
+    }
+
+    #[test]
+    fn rejects_truncated_file() {
+        let a = array![[1.0f32, 2.0], [3.0, 4.0]].into_dyn();
+        let bytes = to_bytes(a.view());
+        let err = from_bytes::<f32>(&bytes[..bytes.len() - 3], p()).unwrap_err().to_string();
+        assert!(err.contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_magic() {
+        let err = from_bytes::<f32>(b"PK\x03\x04garbagegarbage", p()).unwrap_err().to_string();
+        assert!(err.contains("magic"), "{err}");
+    }
+
+    #[test]
+    fn rejects_nan_with_position() {
+        let a = array![[1.0f32, f32::NAN]].into_dyn();
+        let err = from_bytes::<f32>(&to_bytes(a.view()), p()).unwrap_err().to_string();
+        assert!(err.contains("flat index 1"), "{err}");
+    }
+
+    #[test]
+    fn huge_declared_shape_is_rejected_before_allocation() {
+        let mut bytes = to_bytes(array![1.0f32].into_dyn().view());
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let start = text.find("(1,)").unwrap();
+        bytes.splice(start..start + 4, b"(9999999999999,)".iter().copied());
+        // Re-pad is not needed for npyz; the point is that no 40 TB allocation happens.
+        assert!(from_bytes::<f32>(&bytes, p()).is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! **brainbench**: a benchmark and leaderboard harness for models that predict how the human
+//! visual cortex responds to images, in the style of the Algonauts challenges.
+//!
+//! Data flows one way (see `README.md`):
+//! official download or synthetic generator → data dir → dataset → scoring → `score.json` →
+//! `leaderboard.md`.
+//!
+//! * [`io`]: file formats (`.npy`, MATLAB `.mat`, zips), atomic writes, hashes.
+//! * [`metrics`]: correlations, noise ceilings, the encoding score, RDMs and their comparison,
+//!   bootstrap intervals. Pure numerics, no files.
+#![deny(missing_docs)]
+
+pub mod io;
+pub mod metrics;

@@ -1,0 +1,1 @@
+//! Metrics: pure numerical kernels over slices and ndarray views; no file access.
