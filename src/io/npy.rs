@@ -7,7 +7,7 @@
 
 use super::{atomic::write_atomic, IoError, Result};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
-use npyz::{DType, NpyFile, Order, TypeChar};
+use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar, WriterBuilder};
 use std::path::Path;
 
 /// What a `.npy` header declares, without the data.
@@ -83,6 +83,10 @@ fn header_error(path: &Path, e: impl std::fmt::Display) -> IoError {
 
 /// Parses the header of an in-memory `.npy` file. `path` only labels errors.
 pub fn parse_info(bytes: &[u8], path: &Path) -> Result<NpyInfo> {
+    parse_header(bytes, path).map(|(info, _)| info)
+}
+
+fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(IoError::format(
             path,
@@ -95,19 +99,20 @@ pub fn parse_info(bytes: &[u8], path: &Path) -> Result<NpyInfo> {
         ));
     }
     let mut cursor = bytes;
-    let npy = NpyFile::new(&mut cursor).map_err(|e| header_error(path, e))?;
+    let header = NpyHeader::from_reader(&mut cursor).map_err(|e| header_error(path, e))?;
     let data_offset = bytes.len() - cursor.len();
-    let shape = npy
+    let shape = header
         .shape()
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| header_error(path, "dimension too large")))
         .collect::<Result<Vec<_>>>()?;
-    Ok(NpyInfo {
+    let info = NpyInfo {
         shape,
-        descr: npy.dtype().descr(),
-        fortran_order: npy.order() == Order::Fortran,
+        descr: header.dtype().descr(),
+        fortran_order: header.order() == Order::Fortran,
         data_offset,
-    })
+    };
+    Ok((info, header))
 }
 
 /// Reads only the header of the `.npy` file at `path`.
@@ -124,15 +129,17 @@ pub fn read<T: Element>(path: &Path) -> Result<ArrayD<T>> {
 
 /// Like [`read`], for a `.npy` file already in memory (e.g. a zip member); `path` labels errors.
 pub fn from_bytes<T: Element>(bytes: &[u8], path: &Path) -> Result<ArrayD<T>> {
-    let info = parse_info(bytes, path)?;
-    let mut cursor = bytes;
-    let npy = NpyFile::new(&mut cursor).map_err(|e| header_error(path, e))?;
-    let (kind, size) = match npy.dtype() {
+    let (info, header) = parse_header(bytes, path)?;
+    let (kind, size) = match header.dtype() {
         DType::Plain(ts) => (ts.type_char(), ts.size_field()),
         other => {
             return Err(IoError::format(
                 path,
-                format!("expected {}, found the structured dtype {}", T::ACCEPTS, other.descr()),
+                format!(
+                    "expected {}, found the structured dtype {}",
+                    T::ACCEPTS,
+                    other.descr()
+                ),
                 "save a plain numeric array (arr.astype(...)) rather than a record array",
             ))
         }
@@ -167,7 +174,9 @@ pub fn from_bytes<T: Element>(bytes: &[u8], path: &Path) -> Result<ArrayD<T>> {
             },
         ));
     }
-    let data: Vec<T> = npy.into_vec().map_err(|e| header_error(path, e))?;
+    let data: Vec<T> = NpyFile::with_header(header, &bytes[info.data_offset..])
+        .into_vec()
+        .map_err(|e| header_error(path, e))?;
     if let Some(i) = data.iter().position(|v| !v.is_finite()) {
         let bad = data.iter().filter(|v| !v.is_finite()).count();
         return Err(IoError::format(
@@ -244,38 +253,81 @@ mod tests {
     #[test]
     fn rejects_wrong_dtype_with_hint() {
         let a = array![[1.0f64, 2.0]].into_dyn();
-        let err = from_bytes::<f32>(&to_bytes(a.view()), p()).unwrap_err().to_string();
-        assert!(err.contains("expected float32") && err.contains("'<f8'"), "{err}");
+        let err = from_bytes::<f32>(&to_bytes(a.view()), p())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected float32") && err.contains("'<f8'"),
+            "{err}"
+        );
     }
 
     #[test]
     fn rejects_truncated_file() {
         let a = array![[1.0f32, 2.0], [3.0, 4.0]].into_dyn();
         let bytes = to_bytes(a.view());
-        let err = from_bytes::<f32>(&bytes[..bytes.len() - 3], p()).unwrap_err().to_string();
+        let err = from_bytes::<f32>(&bytes[..bytes.len() - 3], p())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("truncated"), "{err}");
     }
 
     #[test]
     fn rejects_bad_magic() {
-        let err = from_bytes::<f32>(b"PK\x03\x04garbagegarbage", p()).unwrap_err().to_string();
+        let err = from_bytes::<f32>(b"PK\x03\x04garbagegarbage", p())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("magic"), "{err}");
     }
 
     #[test]
     fn rejects_nan_with_position() {
         let a = array![[1.0f32, f32::NAN]].into_dyn();
-        let err = from_bytes::<f32>(&to_bytes(a.view()), p()).unwrap_err().to_string();
+        let err = from_bytes::<f32>(&to_bytes(a.view()), p())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("flat index 1"), "{err}");
+    }
+
+    /// A version-1 `.npy` with the given header dict text and payload.
+    fn raw_npy(dict: &str, payload: &[u8]) -> Vec<u8> {
+        let mut header = dict.to_string();
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(payload);
+        out
     }
 
     #[test]
     fn huge_declared_shape_is_rejected_before_allocation() {
-        let mut bytes = to_bytes(array![1.0f32].into_dyn().view());
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let start = text.find("(1,)").unwrap();
-        bytes.splice(start..start + 4, b"(9999999999999,)".iter().copied());
-        // Re-pad is not needed for npyz; the point is that no 40 TB allocation happens.
-        assert!(from_bytes::<f32>(&bytes, p()).is_err());
+        let bytes = raw_npy(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (9999999999999,), }",
+            &[0u8; 4],
+        );
+        let err = from_bytes::<f32>(&bytes, p()).unwrap_err().to_string();
+        assert!(
+            err.contains("truncated") && err.contains("39999999999996"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_big_endian_fortran_order() {
+        // 2x3 array [[1,2,3],[4,5,6]] stored column-major, big-endian float64.
+        let payload: Vec<u8> = [1.0f64, 4.0, 2.0, 5.0, 3.0, 6.0]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let bytes = raw_npy(
+            "{'descr': '>f8', 'fortran_order': True, 'shape': (2, 3), }",
+            &payload,
+        );
+        let a: ArrayD<f64> = from_bytes(&bytes, p()).unwrap();
+        assert_eq!(a, array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]].into_dyn());
     }
 }
