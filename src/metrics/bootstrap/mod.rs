@@ -1,0 +1,272 @@
+//! Bootstrap uncertainty (SCIENCE.md §3): seeded resamples, percentile intervals and paired
+//! differences between two submissions.
+//!
+//! Reproducibility across submissions: the images (or subjects) drawn for resample `b` depend
+//! only on `(seed, group, n, b)` ([`resample_indices`]), never on the submission or on the
+//! order of computation. Two submissions scored separately with the same seed therefore see
+//! identical resamples, and the leaderboard can pair their stored per-resample scores
+//! ([`paired_difference`]).
+
+pub mod encoding;
+pub mod rsa;
+
+use ndarray::Array1;
+use ndarray_stats::interpolate::Linear;
+use ndarray_stats::Quantile1dExt;
+use noisy_float::types::N64;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::{check_finite, check_same_len, MetricsError, Result};
+
+/// How to bootstrap.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BootstrapConfig {
+    /// Number of resamples (1000 by default).
+    pub n_resamples: usize,
+    /// Seed of every draw; recorded in the score report.
+    pub seed: u64,
+    /// Coverage of the percentile interval (0.95 by default).
+    pub level: f64,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        Self {
+            n_resamples: 1000,
+            seed: 0,
+            level: 0.95,
+        }
+    }
+}
+
+impl BootstrapConfig {
+    /// Checks the configuration: at least 2 resamples and a level strictly inside (0, 1).
+    ///
+    /// # Errors
+    /// [`MetricsError::TooFew`] or [`MetricsError::OutOfRange`].
+    pub fn check(&self) -> Result<()> {
+        if self.n_resamples < 2 {
+            return Err(MetricsError::TooFew {
+                what: "bootstrap resamples",
+                needed: 2,
+                found: self.n_resamples,
+                hint: "use the default of 1000 resamples",
+            });
+        }
+        check_level(self.level)
+    }
+}
+
+fn check_level(level: f64) -> Result<()> {
+    if level > 0.0 && level < 1.0 {
+        Ok(())
+    } else {
+        Err(MetricsError::OutOfRange {
+            what: "bootstrap interval level",
+            index: vec![],
+            value: level,
+            expected: "(0, 1)",
+            hint: "give the coverage as a fraction, e.g. 0.95 for a 95 % interval",
+        })
+    }
+}
+
+/// The items drawn (with replacement) for resample `resample` of a group of `n` items.
+///
+/// The generator is `ChaCha8Rng` keyed with the 32 bytes
+/// `seed || group || n || resample` (each a little-endian u64), and item `k` is the `k`-th
+/// `random_range(0..n)`: the draw depends on these four values only.
+pub fn resample_indices(seed: u64, group: u64, n: usize, resample: usize) -> Vec<usize> {
+    let mut key = [0u8; 32];
+    for (chunk, v) in key
+        .chunks_exact_mut(8)
+        .zip([seed, group, n as u64, resample as u64])
+    {
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    let mut rng = ChaCha8Rng::from_seed(key);
+    (0..n).map(|_| rng.random_range(0..n)).collect()
+}
+
+/// How often each of the `n` items occurs in [`resample_indices`]; the counts sum to `n`.
+pub fn resample_counts(seed: u64, group: u64, n: usize, resample: usize) -> Vec<u32> {
+    let mut counts = vec![0u32; n];
+    for i in resample_indices(seed, group, n, resample) {
+        counts[i] += 1;
+    }
+    counts
+}
+
+/// The `q`-quantile (q in [0, 1]) of `samples` with linear interpolation between the closest
+/// ranks: numpy's default, `numpy.percentile(samples, 100 q)`.
+///
+/// ```text
+/// h = (n - 1) q;   Q = x_(floor h) + (h - floor h) (x_(floor h + 1) - x_(floor h))
+/// ```
+///
+/// # Errors
+/// [`MetricsError::TooFew`] when empty, [`MetricsError::NonFinite`],
+/// [`MetricsError::OutOfRange`] for q outside [0, 1].
+///
+/// ```
+/// use brainbench::metrics::bootstrap::percentile;
+/// assert_eq!(percentile(&[4.0, 1.0, 3.0, 2.0], 0.5).unwrap(), 2.5);
+/// ```
+pub fn percentile(samples: &[f64], q: f64) -> Result<f64> {
+    Ok(percentiles(samples, &[q])?[0])
+}
+
+fn percentiles(samples: &[f64], qs: &[f64]) -> Result<Vec<f64>> {
+    if samples.is_empty() {
+        return Err(MetricsError::TooFew {
+            what: "percentile: samples",
+            needed: 1,
+            found: 0,
+            hint: "compute at least one resample",
+        });
+    }
+    check_finite("percentile: samples", samples)?;
+    let qn = qs
+        .iter()
+        .enumerate()
+        .map(|(i, &q)| {
+            if (0.0..=1.0).contains(&q) {
+                Ok(N64::unchecked_new(q))
+            } else {
+                Err(MetricsError::OutOfRange {
+                    what: "percentile: quantile",
+                    index: vec![i],
+                    value: q,
+                    expected: "[0, 1]",
+                    hint: "give quantiles as fractions, e.g. 0.025",
+                })
+            }
+        })
+        .collect::<Result<Array1<N64>>>()?;
+    let mut data: Array1<N64> = samples.iter().map(|&x| N64::unchecked_new(x)).collect();
+    let out = data
+        .quantiles_mut(&qn, &Linear)
+        .map_err(|_| MetricsError::TooFew {
+            what: "percentile: samples",
+            needed: 1,
+            found: 0,
+            hint: "compute at least one resample",
+        })?;
+    Ok(out.iter().map(|x| x.raw()).collect())
+}
+
+/// A two-sided percentile interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    /// The `(1 - level) / 2` quantile.
+    pub low: f64,
+    /// The `(1 + level) / 2` quantile.
+    pub high: f64,
+    /// Coverage, e.g. 0.95.
+    pub level: f64,
+}
+
+/// Percentile bootstrap interval: the `(1 - level)/2` and `(1 + level)/2` quantiles of the
+/// resampled statistic, by [`percentile`] (numpy's linear interpolation).
+///
+/// # Errors
+/// As [`percentile`], and [`MetricsError::OutOfRange`] for a level outside (0, 1).
+pub fn percentile_interval(samples: &[f64], level: f64) -> Result<Interval> {
+    check_level(level)?;
+    let q = percentiles(samples, &[(1.0 - level) / 2.0, (1.0 + level) / 2.0])?;
+    Ok(Interval {
+        low: q[0],
+        high: q[1],
+        level,
+    })
+}
+
+/// A bootstrapped statistic: one value per resample (in resample order, so that two
+/// submissions can be paired) and its percentile interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BootstrapResult {
+    /// The statistic on every resample.
+    pub samples: Vec<f64>,
+    /// Its percentile interval.
+    pub interval: Interval,
+}
+
+/// The paired bootstrap comparison of two submissions.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PairedDifference {
+    /// Percentile interval of `a - b` over the paired resamples.
+    pub interval: Interval,
+    /// Fraction of resamples with `a <= b`: the one-sided bootstrap p-value of "a is better
+    /// than b". `b` is significantly below `a` at `level` when this is below `1 - level`.
+    pub fraction_a_le_b: f64,
+    /// Resamples compared.
+    pub n_resamples: usize,
+}
+
+/// Paired bootstrap of the difference `a - b` of two submissions' per-resample scores computed
+/// on the same resamples (same seed).
+///
+/// ```text
+/// d_b      = a_b - b_b
+/// interval = percentile interval of d at `level`
+/// p        = #{b : a_b <= b_b} / B
+/// ```
+///
+/// # Errors
+/// [`MetricsError::LengthMismatch`] when the sample counts differ (different configurations),
+/// and as [`percentile_interval`].
+pub fn paired_difference(a: &[f64], b: &[f64], level: f64) -> Result<PairedDifference> {
+    check_same_len("paired_difference: resamples of a vs b", a.len(), b.len())?;
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let interval = percentile_interval(&d, level)?;
+    let le = a.iter().zip(b).filter(|(x, y)| x <= y).count();
+    Ok(PairedDifference {
+        interval,
+        fraction_a_le_b: le as f64 / a.len() as f64,
+        n_resamples: a.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_depend_only_on_the_key() {
+        let a = resample_indices(7, 3, 50, 11);
+        assert_eq!(a, resample_indices(7, 3, 50, 11));
+        assert_ne!(a, resample_indices(7, 3, 50, 12));
+        assert_ne!(a, resample_indices(7, 4, 50, 11));
+        assert_ne!(a, resample_indices(8, 3, 50, 11));
+        assert!(a.iter().all(|&i| i < 50));
+        assert_eq!(resample_counts(7, 3, 50, 11).iter().sum::<u32>(), 50);
+    }
+
+    #[test]
+    fn interval_and_paired_difference() {
+        let s: Vec<f64> = (0..=100).map(|i| i as f64).collect();
+        let iv = percentile_interval(&s, 0.95).unwrap();
+        assert!((iv.low - 2.5).abs() < 1e-12 && (iv.high - 97.5).abs() < 1e-12);
+        let b: Vec<f64> = s.iter().map(|x| x - 1.0).collect();
+        let d = paired_difference(&s, &b, 0.95).unwrap();
+        assert_eq!(d.fraction_a_le_b, 0.0);
+        assert!((d.interval.low - 1.0).abs() < 1e-12);
+        assert!(paired_difference(&s, &b[1..], 0.95).is_err());
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        assert!(percentile(&[], 0.5).is_err());
+        assert!(percentile(&[1.0, f64::NAN], 0.5).is_err());
+        assert!(percentile(&[1.0], 1.5).is_err());
+        assert!(percentile_interval(&[1.0, 2.0], 1.0).is_err());
+        let cfg = BootstrapConfig {
+            n_resamples: 1,
+            ..Default::default()
+        };
+        assert!(cfg.check().is_err());
+        assert!(BootstrapConfig::default().check().is_ok());
+    }
+}

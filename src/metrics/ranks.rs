@@ -1,0 +1,273 @@
+//! Rank statistics: average ranks for ties, Spearman's rho, Kendall's tau-a and rsatoolbox's
+//! rho-a. RDM comparison uses them on the condensed upper triangles.
+
+use super::correlation::pearson;
+use super::{check_finite, check_same_len, MetricsError, Result};
+
+/// Ranks `1..=n` of `x`, tied values sharing the average of the ranks they span.
+///
+/// ```text
+/// rank(x_i) = 1 + #{j : x_j < x_i} + (#{j : x_j == x_i} - 1) / 2
+/// ```
+///
+/// Same as `scipy.stats.rankdata(x, method="average")`.
+///
+/// # Errors
+/// [`MetricsError::NonFinite`] for a NaN or infinite value (its rank would be meaningless).
+///
+/// ```
+/// use brainbench::metrics::ranks::rankdata;
+/// assert_eq!(rankdata(&[10.0, 20.0, 10.0, 5.0]).unwrap(), vec![2.5, 4.0, 2.5, 1.0]);
+/// ```
+pub fn rankdata(x: &[f64]) -> Result<Vec<f64>> {
+    check_finite("rankdata input", x)?;
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut ranks = vec![0.0; x.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && x[order[end]] == x[order[start]] {
+            end += 1;
+        }
+        // ranks start+1 ..= end share their mean
+        let avg = (start + 1 + end) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = avg;
+        }
+        start = end;
+    }
+    Ok(ranks)
+}
+
+/// Spearman's rank correlation: Pearson r of the average ranks.
+///
+/// ```text
+/// rho = Pearson(rankdata(x), rankdata(y))
+/// ```
+///
+/// Same as `scipy.stats.spearmanr(x, y).statistic` (ties get average ranks). `Ok(None)` when
+/// rho is undefined: fewer than two points or either side constant.
+///
+/// # Errors
+/// [`MetricsError::LengthMismatch`], or [`MetricsError::NonFinite`] for NaN/inf input.
+///
+/// ```
+/// use brainbench::metrics::ranks::spearman;
+/// let rho = spearman(&[1.0, 2.0, 3.0, 4.0], &[1.0, 3.0, 2.0, 4.0]).unwrap().unwrap();
+/// assert!((rho - 0.8).abs() < 1e-15);
+/// ```
+pub fn spearman(x: &[f64], y: &[f64]) -> Result<Option<f64>> {
+    check_same_len("spearman(x, y)", x.len(), y.len())?;
+    pearson(&rankdata(x)?, &rankdata(y)?)
+}
+
+fn check_pairs(what: &'static str, x: &[f64], y: &[f64]) -> Result<()> {
+    check_same_len(what, x.len(), y.len())?;
+    if x.len() < 2 {
+        return Err(MetricsError::TooFew {
+            what,
+            needed: 2,
+            found: x.len(),
+            hint: "a rank correlation needs at least two pairs (an RDM of at least 3 images)",
+        });
+    }
+    check_finite(what, x)?;
+    check_finite(what, y)
+}
+
+/// Kendall's tau-a: (concordant - discordant) pairs over all pairs; tied pairs count zero, so
+/// a model that predicts ties is not rewarded for them.
+///
+/// ```text
+/// tau_a = sum_{i<j} sign(x_i - x_j) sign(y_i - y_j) / (n (n - 1) / 2)
+/// ```
+///
+/// As rsatoolbox 0.3 `rdm.compare(..., method="tau-a")` (`_tau_a`, after Nili et al. 2014),
+/// computed in O(n log n) with Knight's algorithm: sort by (x, y), count discordant pairs as
+/// inversions by merge sort, and correct for ties in x, in y and joint ties.
+///
+/// # Errors
+/// [`MetricsError::LengthMismatch`], [`MetricsError::TooFew`] (n < 2),
+/// [`MetricsError::NonFinite`].
+///
+/// ```
+/// use brainbench::metrics::ranks::kendall_tau_a;
+/// // pairs: (1,2) +, (1,3) +, (2,3) tie in x -> 0  => 2/3
+/// let t = kendall_tau_a(&[1.0, 2.0, 2.0], &[1.0, 2.0, 3.0]).unwrap();
+/// assert!((t - 2.0 / 3.0).abs() < 1e-15);
+/// ```
+pub fn kendall_tau_a(x: &[f64], y: &[f64]) -> Result<f64> {
+    check_pairs("kendall_tau_a(x, y)", x, y)?;
+    let n = x.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]).then(y[a].total_cmp(&y[b])));
+    let tie_pairs = |same: &dyn Fn(usize, usize) -> bool| -> u64 {
+        let mut total = 0u64;
+        let mut run = 1u64;
+        for k in 1..n {
+            if same(order[k - 1], order[k]) {
+                run += 1;
+            } else {
+                total += run * (run - 1) / 2;
+                run = 1;
+            }
+        }
+        total + run * (run - 1) / 2
+    };
+    let xtie = tie_pairs(&|a, b| x[a] == x[b]);
+    let ntie = tie_pairs(&|a, b| x[a] == x[b] && y[a] == y[b]);
+    let mut ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
+    let mut buf = vec![0.0; n];
+    let dis = count_inversions(&mut ys, &mut buf);
+    // `ys` is now sorted: count ties in y on it.
+    let mut ytie = 0u64;
+    let mut run = 1u64;
+    for k in 1..n {
+        if ys[k] == ys[k - 1] {
+            run += 1;
+        } else {
+            ytie += run * (run - 1) / 2;
+            run = 1;
+        }
+    }
+    ytie += run * (run - 1) / 2;
+    let tot = (n as u64) * (n as u64 - 1) / 2;
+    let con_minus_dis = tot as f64 - xtie as f64 - ytie as f64 + ntie as f64 - 2.0 * dis as f64;
+    Ok((con_minus_dis / tot as f64).clamp(-1.0, 1.0))
+}
+
+/// Sorts `v` ascending and returns the number of pairs i < j with v_i > v_j (strict).
+fn count_inversions(v: &mut [f64], buf: &mut [f64]) -> u64 {
+    let n = v.len();
+    if n < 2 {
+        return 0;
+    }
+    let mid = n / 2;
+    let mut count = {
+        let (l, r) = v.split_at_mut(mid);
+        let (bl, br) = buf.split_at_mut(mid);
+        count_inversions(l, bl) + count_inversions(r, br)
+    };
+    let (mut i, mut j, mut k) = (0, mid, 0);
+    while i < mid && j < n {
+        if v[j] < v[i] {
+            buf[k] = v[j];
+            count += (mid - i) as u64;
+            j += 1;
+        } else {
+            buf[k] = v[i];
+            i += 1;
+        }
+        k += 1;
+    }
+    buf[k..k + mid - i].copy_from_slice(&v[i..mid]);
+    k += mid - i;
+    buf[k..n].copy_from_slice(&v[j..n]);
+    v.copy_from_slice(&buf[..n]);
+    count
+}
+
+/// rsatoolbox's rho-a: Spearman's rho without the tie correction of the denominator.
+///
+/// ```text
+/// r1, r2 = rankdata(x) - mean, rankdata(y) - mean        (average ranks, centred)
+/// rho_a  = 12 * sum_i r1_i r2_i / (n^3 - n)
+/// ```
+///
+/// As rsatoolbox 0.3 `rdm.compare(..., method="rho-a")` (`compare_rho_a`). Equals Spearman's
+/// rho when there are no ties; with ties it is smaller in magnitude, so tied model predictions
+/// are not rewarded.
+///
+/// # Errors
+/// [`MetricsError::LengthMismatch`], [`MetricsError::TooFew`] (n < 2),
+/// [`MetricsError::NonFinite`].
+///
+/// ```
+/// use brainbench::metrics::ranks::rho_a;
+/// let r = rho_a(&[1.0, 2.0, 3.0, 4.0], &[1.0, 3.0, 2.0, 4.0]).unwrap();
+/// assert!((r - 0.8).abs() < 1e-15);
+/// ```
+pub fn rho_a(x: &[f64], y: &[f64]) -> Result<f64> {
+    check_pairs("rho_a(x, y)", x, y)?;
+    Ok(rho_a_of_ranks(&rankdata(x)?, &rankdata(y)?))
+}
+
+/// rho-a from average ranks (1..=n) of both sides.
+pub(crate) fn rho_a_of_ranks(r1: &[f64], r2: &[f64]) -> f64 {
+    let n = r1.len() as f64;
+    let centre = (n + 1.0) / 2.0; // mean of ranks 1..=n, ties included
+    let s: f64 = r1
+        .iter()
+        .zip(r2)
+        .map(|(a, b)| (a - centre) * (b - centre))
+        .sum();
+    12.0 * s / (n * n * n - n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// O(n^2) tau-a straight from the definition.
+    fn tau_a_naive(x: &[f64], y: &[f64]) -> f64 {
+        let n = x.len();
+        let mut s = 0.0;
+        for i in 0..n {
+            for j in i + 1..n {
+                s += ((x[i] - x[j]).signum() * (x[i] != x[j]) as i32 as f64)
+                    * ((y[i] - y[j]).signum() * (y[i] != y[j]) as i32 as f64);
+            }
+        }
+        s / (n * (n - 1) / 2) as f64
+    }
+
+    #[test]
+    fn tau_a_matches_definition_with_many_ties() {
+        let x: Vec<f64> = (0..200).map(|i| ((i * 37) % 7) as f64).collect();
+        let y: Vec<f64> = (0..200)
+            .map(|i| ((i * 11) % 5) as f64 + ((i % 3) as f64))
+            .collect();
+        let fast = kendall_tau_a(&x, &y).unwrap();
+        assert!((fast - tau_a_naive(&x, &y)).abs() < 1e-14, "{fast}");
+    }
+
+    #[test]
+    fn constant_inputs() {
+        assert_eq!(spearman(&[1.0; 4], &[1.0, 2.0, 3.0, 4.0]).unwrap(), None);
+        assert_eq!(
+            kendall_tau_a(&[1.0; 4], &[1.0, 2.0, 3.0, 4.0]).unwrap(),
+            0.0
+        );
+        assert_eq!(rho_a(&[1.0; 4], &[1.0, 2.0, 3.0, 4.0]).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        assert!(matches!(
+            rankdata(&[1.0, f64::NAN]),
+            Err(MetricsError::NonFinite { .. })
+        ));
+        assert!(matches!(
+            rho_a(&[1.0], &[1.0]),
+            Err(MetricsError::TooFew { .. })
+        ));
+        assert!(matches!(
+            kendall_tau_a(&[1.0, 2.0], &[1.0]),
+            Err(MetricsError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            spearman(&[1.0, 2.0], &[1.0]),
+            Err(MetricsError::LengthMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn rho_a_equals_spearman_without_ties() {
+        let x = [0.1, 0.5, 0.3, 0.9, 0.7, 0.2];
+        let y = [1.0, 3.0, 2.5, 0.1, 5.0, 4.0];
+        let s = spearman(&x, &y).unwrap().unwrap();
+        assert!((rho_a(&x, &y).unwrap() - s).abs() < 1e-15);
+        assert!((kendall_tau_a(&x, &y).unwrap() - tau_a_naive(&x, &y)).abs() < 1e-15);
+    }
+}
