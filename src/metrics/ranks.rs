@@ -22,7 +22,7 @@ use super::{check_finite, check_same_len, MetricsError, Result};
 pub fn rankdata(x: &[f64]) -> Result<Vec<f64>> {
     check_finite("rankdata input", x)?;
     let mut order: Vec<usize> = (0..x.len()).collect();
-    order.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]));
+    order.sort_unstable_by(|&a, &b| cmp(x[a], x[b]));
     let mut ranks = vec![0.0; x.len()];
     let mut start = 0;
     while start < order.len() {
@@ -101,7 +101,7 @@ pub fn kendall_tau_a(x: &[f64], y: &[f64]) -> Result<f64> {
     check_pairs("kendall_tau_a(x, y)", x, y)?;
     let n = x.len();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]).then(y[a].total_cmp(&y[b])));
+    order.sort_unstable_by(|&a, &b| cmp(x[a], x[b]).then(cmp(y[a], y[b])));
     let tie_pairs = |same: &dyn Fn(usize, usize) -> bool| -> u64 {
         let mut total = 0u64;
         let mut run = 1u64;
@@ -135,6 +135,12 @@ pub fn kendall_tau_a(x: &[f64], y: &[f64]) -> Result<f64> {
     let tot = (n as u64) * (n as u64 - 1) / 2;
     let con_minus_dis = tot as f64 - xtie as f64 - ytie as f64 + ntie as f64 - 2.0 * dis as f64;
     Ok((con_minus_dis / tot as f64).clamp(-1.0, 1.0))
+}
+
+/// IEEE order of two finite values (checked by the callers). Unlike `total_cmp` it treats
+/// -0.0 and 0.0 as equal, which the tie detection (`==`) relies on.
+fn cmp(a: f64, b: f64) -> std::cmp::Ordering {
+    a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
 }
 
 /// Sorts `v` ascending and returns the number of pairs i < j with v_i > v_j (strict).
@@ -230,6 +236,14 @@ mod tests {
             .collect();
         let fast = kendall_tau_a(&x, &y).unwrap();
         assert!((fast - tau_a_naive(&x, &y)).abs() < 1e-14, "{fast}");
+    }
+
+    #[test]
+    fn signed_zeros_are_ties() {
+        let x = [0.0, -0.0, 1.0, 0.0, -0.0, -1.0];
+        let y = [1.0, 0.0, 2.0, -1.0, 3.0, 0.5];
+        assert!((kendall_tau_a(&x, &y).unwrap() - tau_a_naive(&x, &y)).abs() < 1e-15);
+        assert_eq!(rankdata(&x).unwrap(), vec![3.5, 3.5, 6.0, 3.5, 3.5, 1.0]);
     }
 
     #[test]
