@@ -293,6 +293,9 @@ fn rsa_score_and_rdm_ceiling_match_scipy() {
     assert_close(nc.lower, f(&res[0]["lower"]), 1e-12, "NC lower");
 }
 
+/// (subject, prediction, truth, noise ceilings) of one block.
+type BlockData = (u64, Array2<f32>, Array2<f32>, Vec<f64>);
+
 #[test]
 fn encoding_bootstrap_matches_numpy_on_the_same_draws() {
     let mut r = rng(6);
@@ -303,7 +306,7 @@ fn encoding_bootstrap_matches_numpy_on_the_same_draws() {
         seed: 11,
         level: 0.9,
     };
-    let data: Vec<(u64, Array2<f32>, Array2<f32>, Vec<f64>)> = shapes
+    let data: Vec<BlockData> = shapes
         .iter()
         .map(|&(s, n, v)| {
             let t = matrix(&mut r, n, v, 0);
