@@ -8,7 +8,14 @@
 //! * [`io`]: file formats (`.npy`, MATLAB `.mat`, zips), atomic writes, hashes.
 //! * [`metrics`]: correlations, noise ceilings, the encoding score, RDMs and their comparison,
 //!   bootstrap intervals. Pure numerics, no files.
+//! * [`benchmark`]: benchmark specifications and the data layouts they read.
+//! * [`submission`]: manifests and safe discovery of submission files.
+//! * [`report`]: the `score.json` schema; [`leaderboard`]: ranking and markdown.
 #![deny(missing_docs)]
 
+pub mod benchmark;
 pub mod io;
+pub mod leaderboard;
 pub mod metrics;
+pub mod report;
+pub mod submission;

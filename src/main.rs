@@ -1,2 +1,1 @@
-//! The `bench` command-line tool.
 fn main() {}

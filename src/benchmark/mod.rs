@@ -1,0 +1,3 @@
+//! Benchmarks: their specifications and the data layouts they read.
+
+pub mod spec;

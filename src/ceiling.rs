@@ -1,0 +1,55 @@
+//! Noise ceilings of a benchmark's data, as `bench ceiling` prints them.
+
+use crate::benchmark::algonauts2019::{self, Algonauts2019Error};
+use crate::metrics::rsa;
+use serde::Serialize;
+use std::path::Path;
+
+/// Errors computing ceilings.
+#[derive(Debug, thiserror::Error)]
+pub enum CeilingError {
+    /// The 2019 layout.
+    #[error(transparent)]
+    Algonauts2019(#[from] Algonauts2019Error),
+    /// A metric could not be computed.
+    #[error("{0}")]
+    Metrics(#[from] crate::metrics::MetricsError),
+}
+
+/// The RDM noise ceiling of one image set and ROI (SCIENCE.md §2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RdmCeilingRow {
+    /// Image set (`92`, `118`, `78`).
+    pub image_set: String,
+    /// ROI (`EVC`, `IT`).
+    pub roi: String,
+    /// Number of images (RDM size).
+    pub images: usize,
+    /// Number of subjects.
+    pub subjects: usize,
+    /// Upper bound: mean squared Spearman of each subject with the mean of all (the official
+    /// Algonauts 2019 constant).
+    pub upper: f64,
+    /// Lower bound: the same with the mean of the other subjects (`None` with one subject).
+    pub lower: Option<f64>,
+}
+
+/// The RDM noise ceilings of every image set and ROI of an Algonauts-2019-layout data folder.
+pub fn rdm_ceilings(root: &Path, sets: &[String], rois: &[String]) -> Result<Vec<RdmCeilingRow>, CeilingError> {
+    let mut rows = Vec::new();
+    for set in sets {
+        for roi in rois {
+            let rdms = algonauts2019::subject_rdms(root, set, roi)?;
+            let ceiling = rsa::rdm_noise_ceiling(&rdms)?;
+            rows.push(RdmCeilingRow {
+                image_set: set.clone(),
+                roi: roi.clone(),
+                images: rdms.first().map_or(0, |r| r.n()),
+                subjects: rdms.len(),
+                upper: ceiling.upper,
+                lower: ceiling.lower,
+            });
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,191 @@
+//! Thin clap commands: parse, resolve settings, call one library function, print, pick the exit
+//! code. No logic here that a test could not reach through the library.
+
+mod commands;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+pub use commands::run;
+
+/// The process exit status (DESIGN.md): 0 ok, 1 scored but below `--min-score`, 2 invalid input,
+/// 3 internal error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Success.
+    Ok = 0,
+    /// Scored, but below the `--min-score` gate (or a `--check` found stale files).
+    BelowGate = 1,
+    /// The input is invalid (bad submission, missing data, wrong arguments).
+    InvalidInput = 2,
+    /// A bug or an environment failure.
+    Internal = 3,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        std::process::ExitCode::from(s as u8)
+    }
+}
+
+/// An error with the exit status it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit status to use.
+    pub status: ExitStatus,
+    /// What went wrong.
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    /// A user error (exit 2).
+    pub fn invalid(error: impl Into<anyhow::Error>) -> Self {
+        Failure { status: ExitStatus::InvalidInput, error: error.into() }
+    }
+    /// An internal error (exit 3).
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Failure { status: ExitStatus::Internal, error: error.into() }
+    }
+}
+
+/// brainbench: score models of the human visual cortex against fMRI, Algonauts-style.
+#[derive(Debug, Parser)]
+#[command(name = "bench", version, about, long_about = None)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by commands that read benchmark data.
+#[derive(Debug, Args, Clone)]
+pub struct DataArgs {
+    /// Folder for generated data (default: $BRAINBENCH_CACHE, else ./data). Real downloads are
+    /// found through $BRAINBENCH_DATA.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the synthetic cortex, score the built-in baselines and show the leaderboard.
+    Demo {
+        #[command(flatten)]
+        /// Data location.
+        data: DataArgs,
+    },
+    /// List the benchmarks, what each needs and whether its data is present.
+    Benchmarks {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        /// Data location.
+        data: DataArgs,
+    },
+    /// Print the noise ceilings of a benchmark (RSA: RDM upper/lower bounds per image set and ROI).
+    Ceiling {
+        /// Benchmark name.
+        #[arg(long, default_value = "algonauts2019-fmri")]
+        benchmark: String,
+        /// Read the data from this folder instead of the benchmark's default location.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        /// Data location.
+        data_args: DataArgs,
+    },
+    /// Generate data sets.
+    Data {
+        /// What to generate.
+        #[command(subcommand)]
+        what: DataCommand,
+    },
+    /// Check a submission against a benchmark's format without scoring it (no truth needed).
+    Validate {
+        /// Benchmark name (default: the `benchmark` of the submission's manifest).
+        #[arg(long)]
+        benchmark: Option<String>,
+        /// Submission folder, zip or prediction file.
+        path: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        /// Data location.
+        data: DataArgs,
+    },
+    /// Score a submission against the held-out truth and write score.json.
+    Score(ScoreArgs),
+    /// Regenerate leaderboard.md from submissions/*/score.json.
+    Leaderboard {
+        /// Fail (exit 1) if leaderboard.md is not what the scores give.
+        #[arg(long)]
+        check: bool,
+        /// Folder of submissions.
+        #[arg(long, default_value = "submissions")]
+        submissions: PathBuf,
+        /// Output file.
+        #[arg(long, default_value = "leaderboard.md")]
+        out: PathBuf,
+    },
+}
+
+/// `bench data ...`
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Generate the synthetic-cortex benchmark data (deterministic for a seed).
+    Synth {
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Replace existing data.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        /// Data location.
+        data: DataArgs,
+    },
+}
+
+/// `bench score` options.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Benchmark name (default: the `benchmark` of the submission's manifest).
+    #[arg(long)]
+    pub benchmark: Option<String>,
+    /// Submission folder (with submission.toml).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub path: Option<PathBuf>,
+    /// Score every submission under --submissions.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: do not write, exit 1 if any committed score.json differs from a fresh score.
+    #[arg(long, requires = "all")]
+    pub check: bool,
+    /// Folder of submissions for --all.
+    #[arg(long, default_value = "submissions")]
+    pub submissions: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Where to write the report (default: <submission>/score.json).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Bootstrap seed (default: the benchmark's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Bootstrap resamples (default: the benchmark's; 0 = no interval).
+    #[arg(long)]
+    pub bootstrap: Option<usize>,
+    /// Exit 1 if the headline score is below this.
+    #[arg(long)]
+    pub min_score: Option<f64>,
+    #[command(flatten)]
+    /// Data location.
+    pub data: DataArgs,
+}

@@ -1,0 +1,248 @@
+//! `leaderboard.md`: every `score.json` of every benchmark, ranked. Built from the score files
+//! alone (no truth needed), byte-identical for the same scores.
+
+use crate::benchmark::spec::BenchmarkSpec;
+use crate::io::IoError;
+use crate::report::ScoreReport;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tabled::{builder::Builder, settings::Style};
+
+/// Errors collecting scores or rendering the board.
+#[derive(Debug, thiserror::Error)]
+pub enum LeaderboardError {
+    /// A file could not be read or written.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// A `score.json` does not parse.
+    #[error(
+        "{path}: not a valid score.json: {problem}\n  hint: regenerate it with `bench score --all`"
+    )]
+    BadScore {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        problem: String,
+    },
+}
+
+/// One scored submission with where its report came from.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The report.
+    pub report: ScoreReport,
+    /// The `score.json` it was read from.
+    pub path: PathBuf,
+}
+
+/// Reads every `submissions/<id>/score.json`, in folder-name order.
+pub fn collect_scores(submissions: &Path) -> Result<Vec<Entry>, LeaderboardError> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(submissions)
+        .map_err(|e| IoError::os(submissions, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("score.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let path = dir.join("score.json");
+            let text = std::fs::read_to_string(&path).map_err(|e| IoError::os(&path, e))?;
+            let report = serde_json::from_str(&text).map_err(|e| LeaderboardError::BadScore {
+                path: path.clone(),
+                problem: e.to_string(),
+            })?;
+            Ok(Entry { report, path })
+        })
+        .collect()
+}
+
+/// How an entry compares with the one ranked directly above it (paired bootstrap, SCIENCE.md §3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VersusAbove {
+    /// The top entry of its table.
+    Top,
+    /// The interval of (above − this) excludes 0: significantly below.
+    Below {
+        /// Share of resamples in which this entry scored at least as high as the one above.
+        p: f64,
+    },
+    /// Not significantly below the entry above.
+    Tied {
+        /// Share of resamples in which this entry scored at least as high as the one above.
+        p: f64,
+    },
+    /// No common bootstrap (different seeds or resample counts): not comparable.
+    Unknown,
+}
+
+/// Ranks entries by headline score (ties in value broken by team, model, id for stability) and
+/// compares each with the one above.
+pub fn rank(mut entries: Vec<Entry>) -> Vec<(Entry, VersusAbove)> {
+    entries.sort_by(|a, b| {
+        b.report
+            .headline
+            .value
+            .total_cmp(&a.report.headline.value)
+            .then_with(|| a.report.submission.team.cmp(&b.report.submission.team))
+            .then_with(|| a.report.submission.model.cmp(&b.report.submission.model))
+            .then_with(|| a.report.submission.id.cmp(&b.report.submission.id))
+    });
+    let mut out: Vec<(Entry, VersusAbove)> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let versus = match out.last() {
+            None => VersusAbove::Top,
+            Some((above, _)) => compare_with_above(&above.report, &entry.report),
+        };
+        out.push((entry, versus));
+    }
+    out
+}
+
+fn compare_with_above(above: &ScoreReport, this: &ScoreReport) -> VersusAbove {
+    let (a, b) = (&above.bootstrap, &this.bootstrap);
+    if a.resamples == 0 || a.resamples != b.resamples || a.seed != b.seed || a.over != b.over {
+        return VersusAbove::Unknown;
+    }
+    let Ok(diff) = crate::metrics::bootstrap::paired_difference(&a.samples, &b.samples, a.level)
+    else {
+        return VersusAbove::Unknown;
+    };
+    // Share of resamples in which the entry above did not beat this one.
+    let p = diff.fraction_a_le_b;
+    if diff.interval.low > 0.0 {
+        VersusAbove::Below { p }
+    } else {
+        VersusAbove::Tied { p }
+    }
+}
+
+fn fmt_score(v: f64) -> String {
+    format!("{v:.4}")
+}
+
+fn versus_text(v: VersusAbove) -> String {
+    match v {
+        VersusAbove::Top => "—".to_string(),
+        VersusAbove::Below { p } => format!("below (p={p:.3})"),
+        VersusAbove::Tied { p } => format!("**tied** (p={p:.3})"),
+        VersusAbove::Unknown => "n/a (different bootstrap)".to_string(),
+    }
+}
+
+/// Renders the markdown table of one benchmark's ranked entries.
+pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
+    let targets: Vec<String> = ranked
+        .first()
+        .map(|(e, _)| e.report.targets.iter().map(|t| t.name.clone()).collect())
+        .unwrap_or_default();
+    let mut builder = Builder::default();
+    let mut header = vec![
+        "#".to_string(),
+        "team".into(),
+        "model".into(),
+        "score [95% CI]".into(),
+        "% of ceiling".into(),
+    ];
+    header.extend(targets.iter().cloned());
+    header.extend([
+        "ceiling".into(),
+        "vs. above".into(),
+        "date".into(),
+        "inputs".into(),
+    ]);
+    builder.push_record(header);
+    let mut rank = 0;
+    for (i, (entry, versus)) in ranked.iter().enumerate() {
+        let r = &entry.report;
+        if !matches!(versus, VersusAbove::Tied { .. }) {
+            rank = i + 1;
+        }
+        let score = match (r.headline.ci_low, r.headline.ci_high) {
+            (Some(lo), Some(hi)) => format!(
+                "{} [{}, {}]",
+                fmt_score(r.headline.value),
+                fmt_score(lo),
+                fmt_score(hi)
+            ),
+            _ => fmt_score(r.headline.value),
+        };
+        let by_name: BTreeMap<&str, f64> = r
+            .targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.value))
+            .collect();
+        let mut row = vec![
+            rank.to_string(),
+            r.submission.team.clone(),
+            r.submission.model.clone(),
+            score,
+            r.headline
+                .percent_of_ceiling
+                .map(|p| format!("{p:.1}"))
+                .unwrap_or_else(|| "—".into()),
+        ];
+        row.extend(targets.iter().map(|t| {
+            by_name
+                .get(t.as_str())
+                .map(|v| fmt_score(*v))
+                .unwrap_or_else(|| "—".into())
+        }));
+        row.extend([
+            fmt_score(r.noise_ceiling.value),
+            versus_text(*versus),
+            r.submission.date.clone().unwrap_or_else(|| "—".into()),
+            format!("`{}`", r.input_hash()),
+        ]);
+        builder.push_record(row);
+    }
+    builder.build().with(Style::markdown()).to_string()
+}
+
+/// Renders the whole `leaderboard.md` for the given entries (one section per benchmark, in the
+/// order of the built-in benchmarks, then any others by name).
+pub fn render(entries: Vec<Entry>) -> String {
+    let mut by_benchmark: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    for e in entries {
+        by_benchmark
+            .entry(e.report.benchmark.clone())
+            .or_default()
+            .push(e);
+    }
+    let mut out = String::from(
+        "# Leaderboard\n\n<!-- Generated by `bench leaderboard` from submissions/*/score.json. Do not edit by hand. -->\n\n\
+         Scores are on the full held-out set with 95 % bootstrap intervals over stimuli. \
+         *vs. above* is a paired bootstrap of the difference with the entry ranked directly above \
+         (same resamples): **tied** entries are not significantly below it and share its rank; \
+         p is the share of resamples in which the entry scored at least as high. \
+         *inputs* is a short hash of the scored prediction files.\n",
+    );
+    let specs = BenchmarkSpec::all().unwrap_or_default();
+    let mut names: Vec<String> = specs
+        .iter()
+        .map(|s| s.name.clone())
+        .filter(|n| by_benchmark.contains_key(n))
+        .collect();
+    names.extend(
+        by_benchmark
+            .keys()
+            .filter(|k| !specs.iter().any(|s| &s.name == *k))
+            .cloned(),
+    );
+    for name in names {
+        let entries = by_benchmark.remove(&name).unwrap_or_default();
+        let spec = specs.iter().find(|s| s.name == name);
+        out.push_str(&format!(
+            "\n## {}\n\n",
+            spec.map(|s| s.title.as_str()).unwrap_or(&name)
+        ));
+        if let Some(s) = spec {
+            out.push_str(&format!("`{}`: {}\n\n", s.name, s.description));
+        }
+        if let Some(first) = entries.first() {
+            out.push_str(&format!("Score: {}.\n\n", first.report.headline.metric));
+        }
+        out.push_str(&render_table(&rank(entries)));
+        out.push('\n');
+    }
+    out
+}

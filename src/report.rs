@@ -1,0 +1,164 @@
+//! `score.json`: the report of scoring one submission. A public interface: every field is
+//! documented here, the leaderboard is built from these files alone, and the same inputs and seed
+//! give a byte-identical file (no timestamps, sorted maps, fixed float formatting by serde_json).
+
+use crate::benchmark::spec::Kind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of this schema; bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreReport {
+    /// [`SCHEMA_VERSION`] at the time of writing.
+    pub schema: u32,
+    /// The tool that wrote it.
+    pub tool: ToolInfo,
+    /// The benchmark scored against.
+    pub benchmark: String,
+    /// Encoding or RSA.
+    pub kind: Kind,
+    /// Who submitted what.
+    pub submission: SubmissionInfo,
+    /// The headline score with its interval.
+    pub headline: Headline,
+    /// The noise ceiling(s) used.
+    pub noise_ceiling: CeilingInfo,
+    /// Per-target (ROI) scores, shown as leaderboard columns, in the benchmark's order.
+    pub targets: Vec<NamedScore>,
+    /// Further breakdowns: per subject, hemisphere, ROI set ... (`group` names the breakdown).
+    pub breakdown: Vec<GroupScore>,
+    /// Counts of special cases (encoding: NC == 0, clipped, undefined r).
+    pub counts: BTreeMap<String, u64>,
+    /// The bootstrap behind the interval, with every resample's score so the leaderboard can form
+    /// paired differences between submissions (same seed ⇒ same resamples).
+    pub bootstrap: BootstrapInfo,
+    /// SHA-256 of every prediction file scored, by path relative to the submission folder.
+    pub inputs: BTreeMap<String, String>,
+    /// SHA-256 of every truth file used, by path relative to the benchmark's data folder.
+    pub truth: BTreeMap<String, String>,
+}
+
+/// Tool name and version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// Always `brainbench`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+impl ToolInfo {
+    /// This build of the tool.
+    pub fn current() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// The submission's manifest fields, copied into the report so the leaderboard needs nothing else.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionInfo {
+    /// Folder name under `submissions/`.
+    pub id: String,
+    /// Team name.
+    pub team: String,
+    /// Model name.
+    pub model: String,
+    /// Short description.
+    pub description: String,
+    /// Paper or code link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Submission date (YYYY-MM-DD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+/// The headline score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Headline {
+    /// What the number is, in words.
+    pub metric: String,
+    /// The score on the full test set.
+    pub value: f64,
+    /// Lower end of the bootstrap interval (`None` without a bootstrap).
+    pub ci_low: Option<f64>,
+    /// Upper end of the bootstrap interval.
+    pub ci_high: Option<f64>,
+    /// The score as a percentage of the noise ceiling (RSA: ratio of means), where defined.
+    pub percent_of_ceiling: Option<f64>,
+}
+
+/// The noise ceiling used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CeilingInfo {
+    /// Which method (`ncsnr`, `split-half`, `rdm-upper-bound`).
+    pub method: String,
+    /// The ceiling on the headline's scale (RSA: mean of the targets' upper bounds; encoding: mean
+    /// NC in percent).
+    pub value: f64,
+    /// Per target.
+    pub per_target: BTreeMap<String, f64>,
+}
+
+/// One named score with optional interval and extras (p-value, % of ceiling ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedScore {
+    /// Target name (e.g. `EVC`, `V1v`).
+    pub name: String,
+    /// The score.
+    pub value: f64,
+    /// Further figures about this target, by name.
+    pub extra: BTreeMap<String, f64>,
+}
+
+/// A breakdown of the score by one grouping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupScore {
+    /// The grouping (`subject`, `hemisphere`, `roi:prf-visualrois`, ...).
+    pub group: String,
+    /// Scores per member of the group.
+    pub scores: Vec<NamedScore>,
+}
+
+/// The bootstrap that produced the interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BootstrapInfo {
+    /// Number of resamples (0 = none).
+    pub resamples: usize,
+    /// Seed of the resampling.
+    pub seed: u64,
+    /// Interval level (0.95).
+    pub level: f64,
+    /// What was resampled (`stimuli`).
+    pub over: String,
+    /// The headline score of every resample, in resample order.
+    pub samples: Vec<f64>,
+    /// Further intervals, e.g. over subjects, by name: `[low, high]`.
+    pub other_intervals: BTreeMap<String, [f64; 2]>,
+}
+
+impl ScoreReport {
+    /// The report as pretty JSON with a trailing newline (the exact bytes written to disk).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
+        s.push('\n');
+        s
+    }
+
+    /// A short hash identifying the scored inputs (first 12 hex digits of the SHA-256 of the
+    /// sorted `path=sha256` lines).
+    pub fn input_hash(&self) -> String {
+        let text: String = self
+            .inputs
+            .iter()
+            .map(|(p, h)| format!("{p}={h}\n"))
+            .collect();
+        crate::io::hash::sha256_hex(text.as_bytes())[..12].to_string()
+    }
+}

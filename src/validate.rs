@@ -1,0 +1,218 @@
+//! `bench validate`: everything wrong with a submission, at once, before anything is scored.
+//! Needs only the benchmark's public part (sizes, names), never the held-out truth.
+//!
+//! The same parsing serves scoring: [`parse_encoding`] and [`parse_rsa`] return the typed
+//! predictions together with every problem found, and scoring refuses to run on any problem.
+
+use crate::io::{mat, npy};
+use crate::metrics::rdm::Rdm;
+use crate::predictions::PredictionFiles;
+use ndarray::Array2;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One thing wrong with a submission, phrased so the team can fix it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// The file (or the submission, for a missing file).
+    pub file: String,
+    /// What the benchmark expects.
+    pub expected: String,
+    /// What was found.
+    pub found: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl Problem {
+    fn new(file: impl Into<String>, expected: impl Into<String>, found: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem { file: file.into(), expected: expected.into(), found: found.into(), fix: fix.into() }
+    }
+}
+
+/// The result of validating one submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidationReport {
+    /// The benchmark checked against.
+    pub benchmark: String,
+    /// Number of prediction files looked at.
+    pub files_checked: usize,
+    /// Everything that must be fixed (empty = valid).
+    pub problems: Vec<Problem>,
+}
+
+/// What an encoding submission must contain: per subject, the number of test images and the
+/// vertex count of each hemisphere, as the benchmark's data says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodingShape {
+    /// `subjNN` → (test images, [(hemisphere, vertices)]).
+    pub subjects: BTreeMap<String, (usize, Vec<(String, usize)>)>,
+}
+
+/// Encoding predictions by (subject, hemisphere), each (test images x vertices).
+pub type EncodingPredictions = BTreeMap<(String, String), Array2<f32>>;
+
+/// Parses encoding predictions (`subjNN/{lh,rh}_pred_test.npy`), collecting every problem.
+pub fn parse_encoding(files: &PredictionFiles, shape: &EncodingShape) -> (EncodingPredictions, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut preds = EncodingPredictions::new();
+    let expected_names: BTreeMap<String, (String, String, usize, usize)> = shape
+        .subjects
+        .iter()
+        .flat_map(|(subj, (n_images, hemis))| {
+            hemis.iter().map(move |(hemi, n_vertices)| {
+                (format!("{subj}/{hemi}_pred_test.npy"), (subj.clone(), hemi.clone(), *n_images, *n_vertices))
+            })
+        })
+        .collect();
+    for name in files.keys() {
+        if !expected_names.contains_key(name) {
+            problems.push(Problem::new(
+                name.clone(),
+                format!("only the files {}", summarise_names(expected_names.keys())),
+                format!("an unexpected file '{name}'"),
+                "name files subjNN/lh_pred_test.npy and subjNN/rh_pred_test.npy for the benchmark's subjects (two-digit NN), and remove anything else",
+            ));
+        }
+    }
+    for (name, (subj, hemi, n_images, n_vertices)) in &expected_names {
+        let Some(file) = files.get(name) else {
+            problems.push(Problem::new(
+                name.clone(),
+                format!("a file {name} with predictions of shape ({n_images}, {n_vertices})"),
+                "no such file".to_string(),
+                format!("add {name}: float32, one row per test image of {subj} in sorted file-name order, one column per {hemi} vertex"),
+            ));
+            continue;
+        };
+        let label = file.label.display().to_string();
+        let info = match npy::parse_info(&file.bytes, &file.label) {
+            Ok(info) => info,
+            Err(e) => {
+                problems.push(Problem::new(label, "a .npy file written by numpy.save", e.to_string(), "save the array with numpy.save(path, arr.astype(numpy.float32))"));
+                continue;
+            }
+        };
+        if info.shape != [*n_images, *n_vertices] {
+            problems.push(Problem::new(
+                label.clone(),
+                format!("shape ({n_images}, {n_vertices}) = (test images of {subj}, {hemi} vertices)"),
+                format!("shape {:?}", info.shape),
+                if info.shape == [*n_vertices, *n_images] {
+                    "the array is transposed: save arr.T".to_string()
+                } else {
+                    format!("predict every one of the {n_images} test images (rows) for all {n_vertices} vertices (columns)")
+                },
+            ));
+            continue;
+        }
+        match npy::from_bytes::<f32>(&file.bytes, &file.label) {
+            Ok(array) => {
+                let array = array.into_dimensionality::<ndarray::Ix2>().expect("shape checked");
+                if let Some(p) = constant_problem(&label, &array) {
+                    problems.push(p);
+                }
+                preds.insert((subj.clone(), hemi.clone()), array);
+            }
+            Err(e) => problems.push(Problem::new(label, "finite float32 values (dtype '<f4')", e.to_string(), "convert with arr.astype(numpy.float32) and replace NaN/Inf")),
+        }
+    }
+    (preds, problems)
+}
+
+fn summarise_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&String> = names.collect();
+    match names.len() {
+        0..=4 => names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+        n => format!("{}, ... ({n} files)", names[..3].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// A whole prediction matrix that does not vary across images carries no information.
+fn constant_problem(label: &str, a: &Array2<f32>) -> Option<Problem> {
+    let first = a.row(0);
+    let all_rows_equal = a.rows().into_iter().all(|r| r == first);
+    all_rows_equal.then(|| {
+        Problem::new(
+            label,
+            "predictions that vary across test images",
+            format!("every one of the {} rows is identical (a constant prediction has no correlation with anything)", a.nrows()),
+            "check the model is given each test image; constant predictions score 0 on every vertex",
+        )
+    })
+}
+
+/// RSA predictions by target ROI.
+pub type RsaPredictions = BTreeMap<String, Rdm>;
+
+/// Parses RSA predictions: one `.mat` file (v5 or v7.3) holding `<ROI>_RDMs` per target, or one
+/// `.npy` per target named `<ROI>_RDMs.npy`; each an N x N RDM of the test images.
+pub fn parse_rsa(files: &PredictionFiles, targets: &[String], n_images: usize) -> (RsaPredictions, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut preds = RsaPredictions::new();
+    let mats: Vec<&String> = files.keys().filter(|n| n.ends_with(".mat")).collect();
+    let expected = format!("submit_fmri.mat with {} (each {n_images}x{n_images}), or {}", targets.iter().map(|t| format!("{t}_RDMs")).collect::<Vec<_>>().join(", "), targets.iter().map(|t| format!("{t}_RDMs.npy")).collect::<Vec<_>>().join(", "));
+    if mats.len() > 1 {
+        problems.push(Problem::new(mats.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "), "a single .mat file", format!("{} .mat files", mats.len()), "keep only submit_fmri.mat"));
+        return (preds, problems);
+    }
+    if files.is_empty() {
+        problems.push(Problem::new("(submission)", expected, "no prediction files", "add submit_fmri.mat (MATLAB, v5 or v7.3) with one N x N RDM per ROI"));
+        return (preds, problems);
+    }
+    for target in targets {
+        let var = format!("{target}_RDMs");
+        let parsed = if let Some(name) = mats.first() {
+            let file = &files[*name];
+            let label = file.label.display().to_string();
+            mat::from_bytes(&file.bytes, &file.label)
+                .map_err(|e| Problem::new(&label, "a MATLAB .mat file (v5 or v7.3)", e.to_string(), "save with scipy.io.savemat or MATLAB save"))
+                .and_then(|m| {
+                    m.numeric(&var)
+                        .map(|a| a.clone())
+                        .map_err(|e| Problem::new(&label, format!("a variable {var}"), e.to_string(), format!("store the {target} RDM as {var}")))
+                })
+                .map(|a| (label, a))
+        } else {
+            let name = format!("{var}.npy");
+            match files.get(&name) {
+                None => Err(Problem::new(&name, &expected, "no such file", format!("add {name}"))),
+                Some(file) => npy::from_bytes::<f64>(&file.bytes, &file.label)
+                    .map_err(|e| Problem::new(file.label.display().to_string(), "a float64 .npy RDM", e.to_string(), "numpy.save(path, rdm.astype(numpy.float64))"))
+                    .map(|a| (file.label.display().to_string(), a)),
+            }
+        };
+        let (label, array) = match parsed {
+            Ok(x) => x,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        let square = match array.view().into_dimensionality::<ndarray::Ix2>() {
+            Ok(s) if s.nrows() == n_images && s.ncols() == n_images => s,
+            _ => {
+                problems.push(Problem::new(&label, format!("{var} of shape ({n_images}, {n_images}), one row per test image"), format!("shape {:?}", array.shape()), "compute the RDM over the test images in sorted file-name order"));
+                continue;
+            }
+        };
+        match Rdm::from_square(square, crate::metrics::rdm::SQUARE_TOLERANCE) {
+            Ok(rdm) => {
+                preds.insert(target.clone(), rdm);
+            }
+            Err(e) => problems.push(Problem::new(&label, format!("{var}: a symmetric RDM with zero diagonal"), e.to_string(), "use dissimilarities (e.g. 1 - Pearson r), symmetric, 0 on the diagonal")),
+        }
+    }
+    (preds, problems)
+}
+
+/// The report for `files` parsed with either parser.
+pub fn report(benchmark: &str, files: &PredictionFiles, problems: Vec<Problem>) -> ValidationReport {
+    ValidationReport { benchmark: benchmark.to_string(), files_checked: files.len(), problems }
+}
+
+/// Whether `path` looks like a submission folder (has a manifest).
+pub fn has_manifest(path: &Path) -> bool {
+    path.join(crate::submission::MANIFEST).is_file()
+}
