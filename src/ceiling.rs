@@ -35,7 +35,11 @@ pub struct RdmCeilingRow {
 }
 
 /// The RDM noise ceilings of every image set and ROI of an Algonauts-2019-layout data folder.
-pub fn rdm_ceilings(root: &Path, sets: &[String], rois: &[String]) -> Result<Vec<RdmCeilingRow>, CeilingError> {
+pub fn rdm_ceilings(
+    root: &Path,
+    sets: &[String],
+    rois: &[String],
+) -> Result<Vec<RdmCeilingRow>, CeilingError> {
     let mut rows = Vec::new();
     for set in sets {
         for roi in rois {

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod benchmark;
+pub mod ceiling;
 pub mod io;
 pub mod leaderboard;
 pub mod metrics;

@@ -35,7 +35,9 @@ pub enum Algonauts2019Error {
 pub fn set_dir(root: &Path, set: &str) -> PathBuf {
     match set {
         "78" => root.join("Test_Data"),
-        other => root.join("Training_Data").join(format!("{other}_Image_Set")),
+        other => root
+            .join("Training_Data")
+            .join(format!("{other}_Image_Set")),
     }
 }
 
@@ -82,11 +84,17 @@ pub fn rdms_from_mat(
         hint: hint.to_string(),
     };
     let stack = match array.ndim() {
-        2 => array.view().insert_axis(ndarray::Axis(0)).into_dimensionality::<ndarray::Ix3>(),
+        2 => array
+            .view()
+            .insert_axis(ndarray::Axis(0))
+            .into_dimensionality::<ndarray::Ix3>(),
         3 => array.view().into_dimensionality::<ndarray::Ix3>(),
         d => {
             return Err(layout(
-                format!("`{name}` has {d} dimensions {:?}; expected (N, N) or (subjects, N, N)", array.shape()),
+                format!(
+                    "`{name}` has {d} dimensions {:?}; expected (N, N) or (subjects, N, N)",
+                    array.shape()
+                ),
                 "store one N x N RDM per variable, or a subjects x N x N stack",
             ))
         }
@@ -96,7 +104,11 @@ pub fn rdms_from_mat(
     if let Some(want) = expected_n {
         if n != want || stack.shape()[2] != want {
             return Err(layout(
-                format!("`{name}` is {}x{}; expected {want}x{want} (one row per test image)", n, stack.shape()[2]),
+                format!(
+                    "`{name}` is {}x{}; expected {want}x{want} (one row per test image)",
+                    n,
+                    stack.shape()[2]
+                ),
                 "compute the RDM over the held-out images, in sorted file-name order",
             ));
         }

@@ -1,3 +1,4 @@
 //! Benchmarks: their specifications and the data layouts they read.
 
+pub mod algonauts2019;
 pub mod spec;

@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod hash;
+pub mod mat;
 pub mod npy;
 
 use std::path::{Path, PathBuf};

@@ -38,7 +38,9 @@ pub fn run_peer(test: &str, script: &str, input: &serde_json::Value) -> Option<s
         );
         return None;
     };
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers").join(script);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers")
+        .join(script);
     let mut child = Command::new(&py)
         .arg(&path)
         .stdin(Stdio::piped())
@@ -67,11 +69,17 @@ pub fn real_data(test: &str) -> Option<PathBuf> {
     match std::env::var_os("BRAINBENCH_DATA").map(PathBuf::from) {
         Some(p) if p.is_dir() => Some(p),
         Some(p) => {
-            skip(test, &format!("BRAINBENCH_DATA={} is not a directory", p.display()));
+            skip(
+                test,
+                &format!("BRAINBENCH_DATA={} is not a directory", p.display()),
+            );
             None
         }
         None => {
-            skip(test, "BRAINBENCH_DATA is not set (CI sets it to ../shared/data)");
+            skip(
+                test,
+                "BRAINBENCH_DATA is not set (CI sets it to ../shared/data)",
+            );
             None
         }
     }
