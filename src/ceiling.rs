@@ -57,3 +57,49 @@ pub fn rdm_ceilings(
     }
     Ok(rows)
 }
+
+/// The noise ceiling of one subject and hemisphere of an encoding benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EncodingCeilingRow {
+    /// `subjNN`.
+    pub subject: String,
+    /// `lh` or `rh`.
+    pub hemisphere: String,
+    /// Vertices.
+    pub vertices: usize,
+    /// Mean noise ceiling in percent.
+    pub mean_percent: f64,
+    /// Median noise ceiling in percent.
+    pub median_percent: f64,
+    /// Vertices whose ceiling is 0.
+    pub zero: usize,
+}
+
+/// Summarises the held-out noise ceilings of an Algonauts-2023-layout folder.
+pub fn encoding_ceilings(
+    root: &Path,
+) -> Result<Vec<EncodingCeilingRow>, crate::benchmark::algonauts2023::LayoutError> {
+    let truth = crate::benchmark::algonauts2023::Layout::discover(root)?.load_truth()?;
+    Ok(truth
+        .blocks
+        .iter()
+        .map(|((subject, hemisphere), block)| {
+            let mut sorted = block.nc.clone();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len();
+            let median = if n % 2 == 1 {
+                sorted[n / 2]
+            } else {
+                (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+            };
+            EncodingCeilingRow {
+                subject: subject.clone(),
+                hemisphere: hemisphere.clone(),
+                vertices: n,
+                mean_percent: 100.0 * sorted.iter().sum::<f64>() / n as f64,
+                median_percent: 100.0 * median,
+                zero: sorted.iter().filter(|&&v| v == 0.0).count(),
+            }
+        })
+        .collect())
+}

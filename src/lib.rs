@@ -15,8 +15,13 @@
 
 pub mod benchmark;
 pub mod ceiling;
+pub mod cli;
 pub mod io;
 pub mod leaderboard;
 pub mod metrics;
+pub mod predictions;
+pub mod reference;
 pub mod report;
+pub mod scoring;
 pub mod submission;
+pub mod validate;

@@ -35,8 +35,17 @@ pub fn gather(path: &Path) -> Result<PredictionFiles, IoError> {
     }
     if meta.is_file() {
         let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        return Ok(BTreeMap::from([(name, PredictionFile { label: path.to_path_buf(), bytes })]));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok(BTreeMap::from([(
+            name,
+            PredictionFile {
+                label: path.to_path_buf(),
+                bytes,
+            },
+        )]));
     }
     let mut names = Vec::new();
     walk(path, Path::new(""), 0, &mut names)?;
@@ -49,19 +58,31 @@ pub fn gather(path: &Path) -> Result<PredictionFiles, IoError> {
     for rel in names {
         let real = resolve_inside(path, &rel)?;
         let bytes = std::fs::read(&real).map_err(|e| IoError::os(&real, e))?;
-        files.insert(rel.to_string_lossy().replace('\\', "/"), PredictionFile { label: path.join(&rel), bytes });
+        files.insert(
+            rel.to_string_lossy().replace('\\', "/"),
+            PredictionFile {
+                label: path.join(&rel),
+                bytes,
+            },
+        );
     }
     Ok(files)
 }
 
 fn has_ext(p: &Path, ext: &str) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 fn walk(root: &Path, rel: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), IoError> {
     let dir = root.join(rel);
     if depth > MAX_DEPTH {
-        return Err(IoError::format(&dir, format!("folders nested deeper than {MAX_DEPTH} levels"), "use the official layout subjNN/<file>"));
+        return Err(IoError::format(
+            &dir,
+            format!("folders nested deeper than {MAX_DEPTH} levels"),
+            "use the official layout subjNN/<file>",
+        ));
     }
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .map_err(|e| IoError::os(&dir, e))?
@@ -71,13 +92,15 @@ fn walk(root: &Path, rel: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result
     for entry in entries {
         let name = entry.file_name();
         let name_str = name.to_string_lossy();
-        if name_str.starts_with('.') || (depth == 0 && NOT_PREDICTIONS.contains(&name_str.as_ref())) {
+        if name_str.starts_with('.') || (depth == 0 && NOT_PREDICTIONS.contains(&name_str.as_ref()))
+        {
             continue;
         }
         let child = rel.join(&name);
         // `metadata` follows symlinks: a link to a folder is walked, and `resolve_inside` later
         // refuses any file whose real path leaves the submission.
-        let meta = std::fs::metadata(root.join(&child)).map_err(|e| IoError::os(&root.join(&child), e))?;
+        let meta =
+            std::fs::metadata(root.join(&child)).map_err(|e| IoError::os(&root.join(&child), e))?;
         if meta.is_dir() {
             walk(root, &child, depth + 1, out)?;
         } else {
@@ -95,12 +118,21 @@ fn from_zip(path: &Path) -> Result<PredictionFiles, IoError> {
         .filter(|m| !m.name.ends_with('/'))
         .map(|m| {
             let label = PathBuf::from(format!("{}:{}", path.display(), m.name));
-            (m.name, PredictionFile { label, bytes: m.bytes })
+            (
+                m.name,
+                PredictionFile {
+                    label,
+                    bytes: m.bytes,
+                },
+            )
         })
         .collect())
 }
 
 /// SHA-256 of every file, by name (recorded in `score.json`).
 pub fn hashes(files: &PredictionFiles) -> BTreeMap<String, String> {
-    files.iter().map(|(n, f)| (n.clone(), sha256_hex(&f.bytes))).collect()
+    files
+        .iter()
+        .map(|(n, f)| (n.clone(), sha256_hex(&f.bytes)))
+        .collect()
 }

@@ -11,7 +11,10 @@ use crate::metrics::bootstrap::{self, BootstrapConfig, BootstrapResult};
 use crate::metrics::encoding::{self, EncodingBlock, VertexGroup};
 use crate::metrics::{rsa, MetricsError};
 use crate::predictions::{self, PredictionFiles};
-use crate::report::{SubmissionInfo, BootstrapInfo, CeilingInfo, GroupScore, Headline, NamedScore, ScoreReport, ToolInfo, SCHEMA_VERSION};
+use crate::report::{
+    BootstrapInfo, CeilingInfo, GroupScore, Headline, NamedScore, ScoreReport, SubmissionInfo,
+    ToolInfo, SCHEMA_VERSION,
+};
 use crate::submission::{self, Manifest, SubmissionError};
 use crate::validate::{self, EncodingPredictions, EncodingShape, Problem, ValidationReport};
 use std::collections::BTreeMap;
@@ -64,7 +67,11 @@ pub enum ScoreError {
 
 /// The files of a submission folder: from the folder itself, or from `$BRAINBENCH_DATA` when the
 /// manifest says `predictions_from_data`.
-pub fn submission_files(manifest: &Manifest, dir: &Path, roots: &DataRoots) -> Result<PredictionFiles, ScoreError> {
+pub fn submission_files(
+    manifest: &Manifest,
+    dir: &Path,
+    roots: &DataRoots,
+) -> Result<PredictionFiles, ScoreError> {
     match &manifest.predictions_from_data {
         None => Ok(predictions::gather(dir)?),
         Some(rel) => {
@@ -82,7 +89,10 @@ pub fn submission_files(manifest: &Manifest, dir: &Path, roots: &DataRoots) -> R
 }
 
 /// What the benchmark's public data says an encoding submission must contain.
-pub fn encoding_shape(spec: &BenchmarkSpec, roots: &DataRoots) -> Result<EncodingShape, ScoreError> {
+pub fn encoding_shape(
+    spec: &BenchmarkSpec,
+    roots: &DataRoots,
+) -> Result<EncodingShape, ScoreError> {
     let root = spec.require_data_dir(roots)?;
     Ok(crate::benchmark::algonauts2023::Layout::discover(&root)?.submission_shape())
 }
@@ -95,7 +105,11 @@ pub fn rsa_test_images(spec: &BenchmarkSpec, roots: &DataRoots) -> Result<usize,
 }
 
 /// Validates the predictions at `path` (a submission folder, zip or file) for `spec`.
-pub fn validate(spec: &BenchmarkSpec, roots: &DataRoots, path: &Path) -> Result<ValidationReport, ScoreError> {
+pub fn validate(
+    spec: &BenchmarkSpec,
+    roots: &DataRoots,
+    path: &Path,
+) -> Result<ValidationReport, ScoreError> {
     let files = if validate::has_manifest(path) {
         let manifest = Manifest::read(path)?;
         check_benchmark(spec, &manifest, path)?;
@@ -107,7 +121,11 @@ pub fn validate(spec: &BenchmarkSpec, roots: &DataRoots, path: &Path) -> Result<
     Ok(validate::report(&spec.name, &files, problems))
 }
 
-fn problems_of(spec: &BenchmarkSpec, roots: &DataRoots, files: &PredictionFiles) -> Result<Vec<Problem>, ScoreError> {
+fn problems_of(
+    spec: &BenchmarkSpec,
+    roots: &DataRoots,
+    files: &PredictionFiles,
+) -> Result<Vec<Problem>, ScoreError> {
     Ok(match spec.kind {
         Kind::Encoding => validate::parse_encoding(files, &encoding_shape(spec, roots)?).1,
         Kind::Rsa => {
@@ -117,7 +135,11 @@ fn problems_of(spec: &BenchmarkSpec, roots: &DataRoots, files: &PredictionFiles)
     })
 }
 
-fn check_benchmark(spec: &BenchmarkSpec, manifest: &Manifest, dir: &Path) -> Result<(), ScoreError> {
+fn check_benchmark(
+    spec: &BenchmarkSpec,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<(), ScoreError> {
     if manifest.benchmark != spec.name {
         return Err(ScoreError::WrongBenchmark {
             manifest: dir.join(submission::MANIFEST),
@@ -129,19 +151,30 @@ fn check_benchmark(spec: &BenchmarkSpec, manifest: &Manifest, dir: &Path) -> Res
 }
 
 /// Scores the submission folder `dir` against `spec`'s held-out truth.
-pub fn score_submission(spec: &BenchmarkSpec, roots: &DataRoots, dir: &Path, opts: &ScoreOptions) -> Result<ScoreReport, ScoreError> {
+pub fn score_submission(
+    spec: &BenchmarkSpec,
+    roots: &DataRoots,
+    dir: &Path,
+    opts: &ScoreOptions,
+) -> Result<ScoreReport, ScoreError> {
     let manifest = Manifest::read(dir)?;
     check_benchmark(spec, &manifest, dir)?;
     let files = submission_files(&manifest, dir, roots)?;
     let root = spec.require_data_dir(roots)?;
-    let cfg = BootstrapConfig { n_resamples: opts.resamples, seed: opts.seed, level: 0.95 };
+    let cfg = BootstrapConfig {
+        n_resamples: opts.resamples,
+        seed: opts.seed,
+        level: 0.95,
+    };
     let mut report = match spec.kind {
         Kind::Rsa => {
             let rsa = spec.rsa.as_ref().expect("RSA benchmark has an [rsa] table");
             let n = algonauts2019::images(&root, &rsa.test_set)?.len();
             let (preds, problems) = validate::parse_rsa(&files, &rsa.targets, n);
             if !problems.is_empty() {
-                return Err(ScoreError::Invalid(validate::report(&spec.name, &files, problems)));
+                return Err(ScoreError::Invalid(validate::report(
+                    &spec.name, &files, problems,
+                )));
             }
             score_rsa(spec, &root, &preds, &cfg)?
         }
@@ -149,7 +182,9 @@ pub fn score_submission(spec: &BenchmarkSpec, roots: &DataRoots, dir: &Path, opt
             let layout = crate::benchmark::algonauts2023::Layout::discover(&root)?;
             let (preds, problems) = validate::parse_encoding(&files, &layout.submission_shape());
             if !problems.is_empty() {
-                return Err(ScoreError::Invalid(validate::report(&spec.name, &files, problems)));
+                return Err(ScoreError::Invalid(validate::report(
+                    &spec.name, &files, problems,
+                )));
             }
             score_encoding(spec, &layout, &preds, &cfg)?
         }
@@ -159,7 +194,11 @@ pub fn score_submission(spec: &BenchmarkSpec, roots: &DataRoots, dir: &Path, opt
     Ok(report)
 }
 
-fn bootstrap_info(cfg: &BootstrapConfig, result: Option<&BootstrapResult>, other: BTreeMap<String, [f64; 2]>) -> BootstrapInfo {
+fn bootstrap_info(
+    cfg: &BootstrapConfig,
+    result: Option<&BootstrapResult>,
+    other: BTreeMap<String, [f64; 2]>,
+) -> BootstrapInfo {
     BootstrapInfo {
         resamples: cfg.n_resamples,
         seed: cfg.seed,
@@ -170,7 +209,12 @@ fn bootstrap_info(cfg: &BootstrapConfig, result: Option<&BootstrapResult>, other
     }
 }
 
-fn empty_report(spec: &BenchmarkSpec, headline: Headline, noise_ceiling: CeilingInfo, bootstrap: BootstrapInfo) -> ScoreReport {
+fn empty_report(
+    spec: &BenchmarkSpec,
+    headline: Headline,
+    noise_ceiling: CeilingInfo,
+    bootstrap: BootstrapInfo,
+) -> ScoreReport {
     ScoreReport {
         schema: SCHEMA_VERSION,
         tool: ToolInfo::current(),
@@ -189,7 +233,12 @@ fn empty_report(spec: &BenchmarkSpec, headline: Headline, noise_ceiling: Ceiling
 }
 
 /// The Algonauts 2019 score (SCIENCE.md §2) with stimulus and subject bootstraps (§3).
-fn score_rsa(spec: &BenchmarkSpec, root: &Path, preds: &validate::RsaPredictions, cfg: &BootstrapConfig) -> Result<ScoreReport, ScoreError> {
+fn score_rsa(
+    spec: &BenchmarkSpec,
+    root: &Path,
+    preds: &validate::RsaPredictions,
+    cfg: &BootstrapConfig,
+) -> Result<ScoreReport, ScoreError> {
     let rsa_spec = spec.rsa.as_ref().expect("RSA benchmark has an [rsa] table");
     let truth_file = algonauts2019::target_file(root, &rsa_spec.test_set);
     let mut subjects = Vec::new();
@@ -199,7 +248,12 @@ fn score_rsa(spec: &BenchmarkSpec, root: &Path, preds: &validate::RsaPredictions
         let rdms = algonauts2019::subject_rdms(root, &rsa_spec.test_set, target)?;
         let ceiling = rsa::rdm_noise_ceiling(&rdms)?;
         per_target.insert(target.clone(), ceiling.upper);
-        rois.push(rsa::roi_score(target, &preds[target], &rdms, ceiling.upper)?);
+        rois.push(rsa::roi_score(
+            target,
+            &preds[target],
+            &rdms,
+            ceiling.upper,
+        )?);
         subjects.push(rdms);
     }
     let overall = rsa::overall(rois)?;
@@ -208,7 +262,10 @@ fn score_rsa(spec: &BenchmarkSpec, root: &Path, preds: &validate::RsaPredictions
             .targets
             .iter()
             .zip(&subjects)
-            .map(|(t, s)| bootstrap::rsa::RsaRoi { model: &preds[t], subjects: s })
+            .map(|(t, s)| bootstrap::rsa::RsaRoi {
+                model: &preds[t],
+                subjects: s,
+            })
             .collect();
         (
             Some(bootstrap::rsa::bootstrap_rsa_stimuli(&boot_rois, cfg)?),
@@ -225,9 +282,21 @@ fn score_rsa(spec: &BenchmarkSpec, root: &Path, preds: &validate::RsaPredictions
         ci_high: stimuli.as_ref().map(|b| b.interval.high),
         percent_of_ceiling: overall.pct_nc,
     };
-    let ceiling = CeilingInfo { method: "rdm-upper-bound".into(), value: mean_nc, per_target };
-    let other = by_subject.iter().map(|b| ("subjects".to_string(), [b.interval.low, b.interval.high])).collect();
-    let mut report = empty_report(spec, headline, ceiling, bootstrap_info(cfg, stimuli.as_ref(), other));
+    let ceiling = CeilingInfo {
+        method: "rdm-upper-bound".into(),
+        value: mean_nc,
+        per_target,
+    };
+    let other = by_subject
+        .iter()
+        .map(|b| ("subjects".to_string(), [b.interval.low, b.interval.high]))
+        .collect();
+    let mut report = empty_report(
+        spec,
+        headline,
+        ceiling,
+        bootstrap_info(cfg, stimuli.as_ref(), other),
+    );
     report.targets = overall
         .rois
         .iter()
@@ -240,7 +309,11 @@ fn score_rsa(spec: &BenchmarkSpec, root: &Path, preds: &validate::RsaPredictions
                 extra.insert("t".into(), t.t);
                 extra.insert("p_value".into(), t.p);
             }
-            NamedScore { name: roi.name.clone(), value: roi.r2, extra }
+            NamedScore {
+                name: roi.name.clone(),
+                value: roi.r2,
+                extra,
+            }
         })
         .collect();
     report.breakdown = overall
@@ -248,7 +321,16 @@ fn score_rsa(spec: &BenchmarkSpec, root: &Path, preds: &validate::RsaPredictions
         .iter()
         .map(|roi| GroupScore {
             group: format!("subject rho ({})", roi.name),
-            scores: roi.rho.iter().enumerate().map(|(s, r)| NamedScore { name: format!("subject{:02}", s + 1), value: *r, extra: BTreeMap::new() }).collect(),
+            scores: roi
+                .rho
+                .iter()
+                .enumerate()
+                .map(|(s, r)| NamedScore {
+                    name: format!("subject{:02}", s + 1),
+                    value: *r,
+                    extra: BTreeMap::new(),
+                })
+                .collect(),
         })
         .collect();
     report.truth = BTreeMap::from([(rel(root, &truth_file), sha256_file(&truth_file)?)]);
@@ -256,12 +338,20 @@ fn score_rsa(spec: &BenchmarkSpec, root: &Path, preds: &validate::RsaPredictions
 }
 
 fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The Algonauts 2023 devkit score (SCIENCE.md §1), pooled over all subjects and hemispheres,
 /// with the stimulus bootstrap (§3).
-fn score_encoding(spec: &BenchmarkSpec, layout: &crate::benchmark::algonauts2023::Layout, preds: &EncodingPredictions, cfg: &BootstrapConfig) -> Result<ScoreReport, ScoreError> {
+fn score_encoding(
+    spec: &BenchmarkSpec,
+    layout: &crate::benchmark::algonauts2023::Layout,
+    preds: &EncodingPredictions,
+    cfg: &BootstrapConfig,
+) -> Result<ScoreReport, ScoreError> {
     let truth = layout.load_truth()?;
     let keys: Vec<&(String, String)> = preds.keys().collect();
     let subject_ids: Vec<&String> = layout.subjects().collect();
@@ -273,11 +363,17 @@ fn score_encoding(spec: &BenchmarkSpec, layout: &crate::benchmark::algonauts2023
                 pred: preds[*k].view(),
                 truth: t.fmri.view(),
                 nc: &t.nc,
-                subject: subject_ids.iter().position(|s| **s == k.0).expect("subject of a parsed prediction") as u64,
+                subject: subject_ids
+                    .iter()
+                    .position(|s| **s == k.0)
+                    .expect("subject of a parsed prediction") as u64,
             }
         })
         .collect();
-    let scores: Vec<encoding::VertexScores> = blocks.iter().map(encoding::score_block).collect::<Result<_, _>>()?;
+    let scores: Vec<encoding::VertexScores> = blocks
+        .iter()
+        .map(encoding::score_block)
+        .collect::<Result<_, _>>()?;
     // Groups: each subject, each hemisphere, and each named ROI (pooled over subjects).
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut roi_groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -285,21 +381,36 @@ fn score_encoding(spec: &BenchmarkSpec, layout: &crate::benchmark::algonauts2023
     for k in &keys {
         let t = &truth.blocks[*k];
         let n = t.nc.len();
-        groups.entry(format!("subject:{}", k.0)).or_default().extend(offset..offset + n);
-        groups.entry(format!("hemisphere:{}", k.1)).or_default().extend(offset..offset + n);
+        groups
+            .entry(format!("subject:{}", k.0))
+            .or_default()
+            .extend(offset..offset + n);
+        groups
+            .entry(format!("hemisphere:{}", k.1))
+            .or_default()
+            .extend(offset..offset + n);
         for (roi, vertices) in &t.rois {
-            roi_groups.entry(roi.clone()).or_default().extend(vertices.iter().map(|v| offset + v));
+            roi_groups
+                .entry(roi.clone())
+                .or_default()
+                .extend(vertices.iter().map(|v| offset + v));
         }
         offset += n;
     }
     let all_groups: Vec<VertexGroup> = groups
         .iter()
         .chain(roi_groups.iter())
-        .map(|(name, vertices)| VertexGroup { name: name.clone(), vertices: vertices.clone() })
+        .map(|(name, vertices)| VertexGroup {
+            name: name.clone(),
+            vertices: vertices.clone(),
+        })
         .collect();
     let summary = encoding::summarise(&scores, &all_groups)?;
-    let boot = (cfg.n_resamples > 0).then(|| bootstrap::encoding::bootstrap_encoding(&blocks, cfg)).transpose()?;
-    let mean_nc = 100.0 * truth.blocks.values().flat_map(|b| b.nc.iter()).sum::<f64>() / offset.max(1) as f64;
+    let boot = (cfg.n_resamples > 0)
+        .then(|| bootstrap::encoding::bootstrap_encoding(&blocks, cfg))
+        .transpose()?;
+    let mean_nc =
+        100.0 * truth.blocks.values().flat_map(|b| b.nc.iter()).sum::<f64>() / offset.max(1) as f64;
     let headline = Headline {
         metric: "noise-normalised encoding accuracy (%): mean over all vertices of min(100 r² / NC, 100), Algonauts 2023 devkit".into(),
         value: summary.mean,
@@ -307,33 +418,79 @@ fn score_encoding(spec: &BenchmarkSpec, layout: &crate::benchmark::algonauts2023
         ci_high: boot.as_ref().map(|b| b.interval.high),
         percent_of_ceiling: None,
     };
-    let ceiling = CeilingInfo { method: format!("ncsnr ({})", truth.ceiling_source), value: mean_nc, per_target: BTreeMap::new() };
-    let mut report = empty_report(spec, headline, ceiling, bootstrap_info(cfg, boot.as_ref(), BTreeMap::new()));
-    let group_means: BTreeMap<&str, &encoding::GroupMean> = summary.groups.iter().map(|g| (g.name.as_str(), g)).collect();
+    let ceiling = CeilingInfo {
+        method: format!("ncsnr ({})", truth.ceiling_source),
+        value: mean_nc,
+        per_target: BTreeMap::new(),
+    };
+    let mut report = empty_report(
+        spec,
+        headline,
+        ceiling,
+        bootstrap_info(cfg, boot.as_ref(), BTreeMap::new()),
+    );
+    let group_means: BTreeMap<&str, &encoding::GroupMean> = summary
+        .groups
+        .iter()
+        .map(|g| (g.name.as_str(), g))
+        .collect();
     report.targets = roi_groups
         .keys()
-        .filter_map(|roi| group_means.get(roi.as_str()).and_then(|g| g.mean.map(|m| (roi, m, g.n_vertices))))
-        .map(|(roi, m, n)| NamedScore { name: roi.clone(), value: m, extra: BTreeMap::from([("vertices".to_string(), n as f64)]) })
+        .filter_map(|roi| {
+            group_means
+                .get(roi.as_str())
+                .and_then(|g| g.mean.map(|m| (roi, m, g.n_vertices)))
+        })
+        .map(|(roi, m, n)| NamedScore {
+            name: roi.clone(),
+            value: m,
+            extra: BTreeMap::from([("vertices".to_string(), n as f64)]),
+        })
         .collect();
     let mut breakdown: BTreeMap<String, Vec<NamedScore>> = BTreeMap::new();
     for g in &summary.groups {
         if let (Some((kind, name)), Some(mean)) = (g.name.split_once(':'), g.mean) {
-            breakdown.entry(kind.to_string()).or_default().push(NamedScore { name: name.to_string(), value: mean, extra: BTreeMap::from([("vertices".to_string(), g.n_vertices as f64)]) });
+            breakdown
+                .entry(kind.to_string())
+                .or_default()
+                .push(NamedScore {
+                    name: name.to_string(),
+                    value: mean,
+                    extra: BTreeMap::from([("vertices".to_string(), g.n_vertices as f64)]),
+                });
         }
     }
-    report.breakdown = breakdown.into_iter().map(|(group, scores)| GroupScore { group, scores }).collect();
+    report.breakdown = breakdown
+        .into_iter()
+        .map(|(group, scores)| GroupScore { group, scores })
+        .collect();
     report.breakdown.push(GroupScore {
         group: "summary".into(),
-        scores: [("median", Some(summary.median)), ("mean_raw_r", summary.mean_r)]
-            .into_iter()
-            .filter_map(|(n, v)| v.map(|v| NamedScore { name: n.into(), value: v, extra: BTreeMap::new() }))
-            .collect(),
+        scores: [
+            ("median", Some(summary.median)),
+            ("mean_raw_r", summary.mean_r),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| {
+            v.map(|v| NamedScore {
+                name: n.into(),
+                value: v,
+                extra: BTreeMap::new(),
+            })
+        })
+        .collect(),
     });
     report.counts = BTreeMap::from([
         ("vertices".to_string(), summary.counts.n_vertices as u64),
         ("nc_zero".to_string(), summary.counts.n_nc_zero as u64),
-        ("clipped_at_100".to_string(), summary.counts.n_clipped as u64),
-        ("undefined_r".to_string(), summary.counts.n_undefined_r as u64),
+        (
+            "clipped_at_100".to_string(),
+            summary.counts.n_clipped as u64,
+        ),
+        (
+            "undefined_r".to_string(),
+            summary.counts.n_undefined_r as u64,
+        ),
     ]);
     report.truth = truth.hashes.clone();
     Ok(report)

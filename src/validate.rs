@@ -26,8 +26,18 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(file: impl Into<String>, expected: impl Into<String>, found: impl Into<String>, fix: impl Into<String>) -> Self {
-        Problem { file: file.into(), expected: expected.into(), found: found.into(), fix: fix.into() }
+    fn new(
+        file: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Problem {
+            file: file.into(),
+            expected: expected.into(),
+            found: found.into(),
+            fix: fix.into(),
+        }
     }
 }
 
@@ -54,7 +64,10 @@ pub struct EncodingShape {
 pub type EncodingPredictions = BTreeMap<(String, String), Array2<f32>>;
 
 /// Parses encoding predictions (`subjNN/{lh,rh}_pred_test.npy`), collecting every problem.
-pub fn parse_encoding(files: &PredictionFiles, shape: &EncodingShape) -> (EncodingPredictions, Vec<Problem>) {
+pub fn parse_encoding(
+    files: &PredictionFiles,
+    shape: &EncodingShape,
+) -> (EncodingPredictions, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut preds = EncodingPredictions::new();
     let expected_names: BTreeMap<String, (String, String, usize, usize)> = shape
@@ -62,7 +75,10 @@ pub fn parse_encoding(files: &PredictionFiles, shape: &EncodingShape) -> (Encodi
         .iter()
         .flat_map(|(subj, (n_images, hemis))| {
             hemis.iter().map(move |(hemi, n_vertices)| {
-                (format!("{subj}/{hemi}_pred_test.npy"), (subj.clone(), hemi.clone(), *n_images, *n_vertices))
+                (
+                    format!("{subj}/{hemi}_pred_test.npy"),
+                    (subj.clone(), hemi.clone(), *n_images, *n_vertices),
+                )
             })
         })
         .collect();
@@ -90,7 +106,12 @@ pub fn parse_encoding(files: &PredictionFiles, shape: &EncodingShape) -> (Encodi
         let info = match npy::parse_info(&file.bytes, &file.label) {
             Ok(info) => info,
             Err(e) => {
-                problems.push(Problem::new(label, "a .npy file written by numpy.save", e.to_string(), "save the array with numpy.save(path, arr.astype(numpy.float32))"));
+                problems.push(Problem::new(
+                    label,
+                    "a .npy file written by numpy.save",
+                    e.to_string(),
+                    "save the array with numpy.save(path, arr.astype(numpy.float32))",
+                ));
                 continue;
             }
         };
@@ -109,13 +130,20 @@ pub fn parse_encoding(files: &PredictionFiles, shape: &EncodingShape) -> (Encodi
         }
         match npy::from_bytes::<f32>(&file.bytes, &file.label) {
             Ok(array) => {
-                let array = array.into_dimensionality::<ndarray::Ix2>().expect("shape checked");
+                let array = array
+                    .into_dimensionality::<ndarray::Ix2>()
+                    .expect("shape checked");
                 if let Some(p) = constant_problem(&label, &array) {
                     problems.push(p);
                 }
                 preds.insert((subj.clone(), hemi.clone()), array);
             }
-            Err(e) => problems.push(Problem::new(label, "finite float32 values (dtype '<f4')", e.to_string(), "convert with arr.astype(numpy.float32) and replace NaN/Inf")),
+            Err(e) => problems.push(Problem::new(
+                label,
+                "finite float32 values (dtype '<f4')",
+                e.to_string(),
+                "convert with arr.astype(numpy.float32) and replace NaN/Inf",
+            )),
         }
     }
     (preds, problems)
@@ -124,8 +152,19 @@ pub fn parse_encoding(files: &PredictionFiles, shape: &EncodingShape) -> (Encodi
 fn summarise_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
     let names: Vec<&String> = names.collect();
     match names.len() {
-        0..=4 => names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-        n => format!("{}, ... ({n} files)", names[..3].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+        0..=4 => names
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        n => format!(
+            "{}, ... ({n} files)",
+            names[..3]
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -148,17 +187,46 @@ pub type RsaPredictions = BTreeMap<String, Rdm>;
 
 /// Parses RSA predictions: one `.mat` file (v5 or v7.3) holding `<ROI>_RDMs` per target, or one
 /// `.npy` per target named `<ROI>_RDMs.npy`; each an N x N RDM of the test images.
-pub fn parse_rsa(files: &PredictionFiles, targets: &[String], n_images: usize) -> (RsaPredictions, Vec<Problem>) {
+pub fn parse_rsa(
+    files: &PredictionFiles,
+    targets: &[String],
+    n_images: usize,
+) -> (RsaPredictions, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut preds = RsaPredictions::new();
     let mats: Vec<&String> = files.keys().filter(|n| n.ends_with(".mat")).collect();
-    let expected = format!("submit_fmri.mat with {} (each {n_images}x{n_images}), or {}", targets.iter().map(|t| format!("{t}_RDMs")).collect::<Vec<_>>().join(", "), targets.iter().map(|t| format!("{t}_RDMs.npy")).collect::<Vec<_>>().join(", "));
+    let expected = format!(
+        "submit_fmri.mat with {} (each {n_images}x{n_images}), or {}",
+        targets
+            .iter()
+            .map(|t| format!("{t}_RDMs"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        targets
+            .iter()
+            .map(|t| format!("{t}_RDMs.npy"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     if mats.len() > 1 {
-        problems.push(Problem::new(mats.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "), "a single .mat file", format!("{} .mat files", mats.len()), "keep only submit_fmri.mat"));
+        problems.push(Problem::new(
+            mats.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            "a single .mat file",
+            format!("{} .mat files", mats.len()),
+            "keep only submit_fmri.mat",
+        ));
         return (preds, problems);
     }
     if files.is_empty() {
-        problems.push(Problem::new("(submission)", expected, "no prediction files", "add submit_fmri.mat (MATLAB, v5 or v7.3) with one N x N RDM per ROI"));
+        problems.push(Problem::new(
+            "(submission)",
+            expected,
+            "no prediction files",
+            "add submit_fmri.mat (MATLAB, v5 or v7.3) with one N x N RDM per ROI",
+        ));
         return (preds, problems);
     }
     for target in targets {
@@ -167,19 +235,43 @@ pub fn parse_rsa(files: &PredictionFiles, targets: &[String], n_images: usize) -
             let file = &files[*name];
             let label = file.label.display().to_string();
             mat::from_bytes(&file.bytes, &file.label)
-                .map_err(|e| Problem::new(&label, "a MATLAB .mat file (v5 or v7.3)", e.to_string(), "save with scipy.io.savemat or MATLAB save"))
+                .map_err(|e| {
+                    Problem::new(
+                        &label,
+                        "a MATLAB .mat file (v5 or v7.3)",
+                        e.to_string(),
+                        "save with scipy.io.savemat or MATLAB save",
+                    )
+                })
                 .and_then(|m| {
-                    m.numeric(&var)
-                        .map(|a| a.clone())
-                        .map_err(|e| Problem::new(&label, format!("a variable {var}"), e.to_string(), format!("store the {target} RDM as {var}")))
+                    m.numeric(&var).map(|a| a.clone()).map_err(|e| {
+                        Problem::new(
+                            &label,
+                            format!("a variable {var}"),
+                            e.to_string(),
+                            format!("store the {target} RDM as {var}"),
+                        )
+                    })
                 })
                 .map(|a| (label, a))
         } else {
             let name = format!("{var}.npy");
             match files.get(&name) {
-                None => Err(Problem::new(&name, &expected, "no such file", format!("add {name}"))),
+                None => Err(Problem::new(
+                    &name,
+                    &expected,
+                    "no such file",
+                    format!("add {name}"),
+                )),
                 Some(file) => npy::from_bytes::<f64>(&file.bytes, &file.label)
-                    .map_err(|e| Problem::new(file.label.display().to_string(), "a float64 .npy RDM", e.to_string(), "numpy.save(path, rdm.astype(numpy.float64))"))
+                    .map_err(|e| {
+                        Problem::new(
+                            file.label.display().to_string(),
+                            "a float64 .npy RDM",
+                            e.to_string(),
+                            "numpy.save(path, rdm.astype(numpy.float64))",
+                        )
+                    })
                     .map(|a| (file.label.display().to_string(), a)),
             }
         };
@@ -193,7 +285,12 @@ pub fn parse_rsa(files: &PredictionFiles, targets: &[String], n_images: usize) -
         let square = match array.view().into_dimensionality::<ndarray::Ix2>() {
             Ok(s) if s.nrows() == n_images && s.ncols() == n_images => s,
             _ => {
-                problems.push(Problem::new(&label, format!("{var} of shape ({n_images}, {n_images}), one row per test image"), format!("shape {:?}", array.shape()), "compute the RDM over the test images in sorted file-name order"));
+                problems.push(Problem::new(
+                    &label,
+                    format!("{var} of shape ({n_images}, {n_images}), one row per test image"),
+                    format!("shape {:?}", array.shape()),
+                    "compute the RDM over the test images in sorted file-name order",
+                ));
                 continue;
             }
         };
@@ -201,15 +298,28 @@ pub fn parse_rsa(files: &PredictionFiles, targets: &[String], n_images: usize) -
             Ok(rdm) => {
                 preds.insert(target.clone(), rdm);
             }
-            Err(e) => problems.push(Problem::new(&label, format!("{var}: a symmetric RDM with zero diagonal"), e.to_string(), "use dissimilarities (e.g. 1 - Pearson r), symmetric, 0 on the diagonal")),
+            Err(e) => problems.push(Problem::new(
+                &label,
+                format!("{var}: a symmetric RDM with zero diagonal"),
+                e.to_string(),
+                "use dissimilarities (e.g. 1 - Pearson r), symmetric, 0 on the diagonal",
+            )),
         }
     }
     (preds, problems)
 }
 
 /// The report for `files` parsed with either parser.
-pub fn report(benchmark: &str, files: &PredictionFiles, problems: Vec<Problem>) -> ValidationReport {
-    ValidationReport { benchmark: benchmark.to_string(), files_checked: files.len(), problems }
+pub fn report(
+    benchmark: &str,
+    files: &PredictionFiles,
+    problems: Vec<Problem>,
+) -> ValidationReport {
+    ValidationReport {
+        benchmark: benchmark.to_string(),
+        files_checked: files.len(),
+        problems,
+    }
 }
 
 /// Whether `path` looks like a submission folder (has a manifest).

@@ -93,3 +93,73 @@ fn v5_struct_and_v73_arrays_read_like_scipy_and_h5py() {
     // Subject 3's RDM entry (5, 17) as h5py reads it (HDF5 order (N, N, subjects)).
     assert_eq!(rdms[3].get(5, 17), peer["evc92_s3_5_17"].as_f64().unwrap());
 }
+
+#[test]
+fn example_submission_scores_as_the_official_formula() {
+    let test = "example_submission_scores_as_the_official_formula";
+    let Some(data) = common::real_data(test) else {
+        return;
+    };
+    let root = data.join("algonauts2019");
+    let spec = brainbench::benchmark::spec::BenchmarkSpec::built_in("algonauts2019-fmri").unwrap();
+    let roots = brainbench::benchmark::spec::DataRoots {
+        download: Some(data.clone()),
+        generated: "data".into(),
+    };
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("submissions/algonauts2019-example");
+    let opts = brainbench::scoring::ScoreOptions {
+        seed: 0,
+        resamples: 0,
+    };
+    let report = brainbench::scoring::score_submission(&spec, &roots, &dir, &opts).unwrap();
+    let Some(peer) = common::run_peer(
+        test,
+        "rsa2019_peer.py",
+        &serde_json::json!({
+            "truth": root.join("Test_Data/target_fmri.mat"),
+            "submission": root.join("example_submission/submit_fmri.mat"),
+        }),
+    ) else {
+        return;
+    };
+    let close = |a: f64, b: f64, what: &str| {
+        assert!(
+            (a - b).abs() <= 1e-9 * b.abs().max(1e-12),
+            "{what}: ours {a} vs numpy/scipy {b}"
+        )
+    };
+    close(
+        report.headline.value,
+        peer["score"].as_f64().unwrap(),
+        "score",
+    );
+    close(
+        report.headline.percent_of_ceiling.unwrap(),
+        peer["pct_nc"].as_f64().unwrap(),
+        "%NC",
+    );
+    for t in &report.targets {
+        let p = &peer[&t.name];
+        close(
+            t.value,
+            p["r2"].as_f64().unwrap(),
+            &format!("{} R2", t.name),
+        );
+        close(
+            t.extra["p_value"],
+            p["p"].as_f64().unwrap(),
+            &format!("{} p", t.name),
+        );
+        close(
+            t.extra["noise_ceiling"],
+            p["nc"].as_f64().unwrap(),
+            &format!("{} NC", t.name),
+        );
+        close(
+            t.extra["percent_of_ceiling"],
+            p["pct_nc"].as_f64().unwrap(),
+            &format!("{} %NC", t.name),
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! One function per subcommand.
 
-use super::{Cli, Command, DataArgs, DataCommand, ExitStatus, Failure, ScoreArgs};
+use super::{Cli, Command, DataArgs, ExitStatus, Failure, ScoreArgs};
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots, Kind, Layout};
 use crate::io::atomic::write_atomic;
 use crate::report::ScoreReport;
@@ -15,11 +15,25 @@ pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
         Command::Demo { data } => demo(&data),
         Command::Benchmarks { json, data } => benchmarks(json, &data),
-        Command::Ceiling { benchmark, data, json, data_args } => ceiling_cmd(&benchmark, data.as_deref(), json, &data_args),
-        Command::Data { what: DataCommand::Synth { seed, force, data } } => synth(seed, force, &data),
-        Command::Validate { benchmark, path, json, data } => validate_cmd(benchmark.as_deref(), &path, json, &data),
+        Command::Ceiling {
+            benchmark,
+            data,
+            json,
+            data_args,
+        } => ceiling_cmd(&benchmark, data.as_deref(), json, &data_args),
+        Command::Validate {
+            benchmark,
+            path,
+            json,
+            data,
+        } => validate_cmd(benchmark.as_deref(), &path, json, &data),
         Command::Score(args) => score_cmd(&args),
-        Command::Leaderboard { check, submissions, out } => leaderboard_cmd(check, &submissions, &out),
+        Command::Leaderboard {
+            check,
+            submissions,
+            out,
+        } => leaderboard_cmd(check, &submissions, &out),
+        Command::Baselines { submissions, data } => baselines(&submissions, &data),
     }
 }
 
@@ -28,7 +42,10 @@ fn spec(name: &str) -> Result<BenchmarkSpec, Failure> {
 }
 
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serialisable"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serialisable")
+    );
 }
 
 fn benchmarks(json: bool, data: &DataArgs) -> CmdResult {
@@ -59,8 +76,15 @@ fn benchmarks(json: bool, data: &DataArgs) -> CmdResult {
         b.push_record([
             s.name.clone(),
             format!("{:?}", s.kind).to_lowercase(),
-            row["data_dir"].as_str().unwrap_or("$BRAINBENCH_DATA unset").to_string(),
-            if row["present"].as_bool() == Some(true) { "yes".into() } else { "no".into() },
+            row["data_dir"]
+                .as_str()
+                .unwrap_or("$BRAINBENCH_DATA unset")
+                .to_string(),
+            if row["present"].as_bool() == Some(true) {
+                "yes".into()
+            } else {
+                "no".into()
+            },
             s.data.how_to_get.clone(),
         ]);
     }
@@ -79,12 +103,20 @@ fn ceiling_cmd(name: &str, data: Option<&Path>, json: bool, data_args: &DataArgs
         (Layout::Algonauts2019, Some(rsa)) => {
             let mut sets = rsa.train_sets.clone();
             sets.push(rsa.test_set.clone());
-            let rows = ceiling::rdm_ceilings(&root, &sets, &rsa.targets).map_err(Failure::invalid)?;
+            let rows =
+                ceiling::rdm_ceilings(&root, &sets, &rsa.targets).map_err(Failure::invalid)?;
             if json {
                 print_json(&rows);
             } else {
                 let mut b = tabled::builder::Builder::default();
-                b.push_record(["image set", "ROI", "images", "subjects", "upper bound", "lower bound"]);
+                b.push_record([
+                    "image set",
+                    "ROI",
+                    "images",
+                    "subjects",
+                    "upper bound",
+                    "lower bound",
+                ]);
                 for r in &rows {
                     b.push_record([
                         r.image_set.clone(),
@@ -95,7 +127,10 @@ fn ceiling_cmd(name: &str, data: Option<&Path>, json: bool, data_args: &DataArgs
                         r.lower.map_or_else(|| "—".into(), |l| format!("{l:.4}")),
                     ]);
                 }
-                println!("RDM noise ceilings (squared Spearman, mean over subjects) of {}", root.display());
+                println!(
+                    "RDM noise ceilings (squared Spearman, mean over subjects) of {}",
+                    root.display()
+                );
                 println!("{}", b.build().with(tabled::settings::Style::sharp()));
             }
             Ok(ExitStatus::Ok)
@@ -106,7 +141,14 @@ fn ceiling_cmd(name: &str, data: Option<&Path>, json: bool, data_args: &DataArgs
                 print_json(&summary);
             } else {
                 let mut b = tabled::builder::Builder::default();
-                b.push_record(["subject", "hemisphere", "vertices", "mean NC (%)", "median NC (%)", "NC == 0"]);
+                b.push_record([
+                    "subject",
+                    "hemisphere",
+                    "vertices",
+                    "mean NC (%)",
+                    "median NC (%)",
+                    "NC == 0",
+                ]);
                 for r in &summary {
                     b.push_record([
                         r.subject.clone(),
@@ -117,28 +159,15 @@ fn ceiling_cmd(name: &str, data: Option<&Path>, json: bool, data_args: &DataArgs
                         r.zero.to_string(),
                     ]);
                 }
-                println!("Noise ceilings (ncsnr, held-out test split) of {}", root.display());
+                println!(
+                    "Noise ceilings (ncsnr, held-out test split) of {}",
+                    root.display()
+                );
                 println!("{}", b.build().with(tabled::settings::Style::sharp()));
             }
             Ok(ExitStatus::Ok)
         }
     }
-}
-
-fn synth(seed: u64, force: bool, data: &DataArgs) -> CmdResult {
-    let roots = DataRoots::resolve(data.data_dir.as_deref());
-    let spec = spec("synthetic-cortex")?;
-    let target = spec.data_dir(&roots).expect("generated data always has a folder");
-    if target.is_dir() && !force {
-        eprintln!("{} already exists (use --force to regenerate)", target.display());
-        return Ok(ExitStatus::Ok);
-    }
-    std::fs::create_dir_all(&roots.generated).map_err(|e| Failure::invalid(crate::io::IoError::os(&roots.generated, e)))?;
-    let cfg = crate::benchmark::synth::SynthConfig { seed, ..Default::default() };
-    let report = crate::benchmark::synth::generate(&roots.generated, &cfg).map_err(Failure::internal)?;
-    eprintln!("wrote {}", target.display());
-    print_json(&report);
-    Ok(ExitStatus::Ok)
 }
 
 /// The benchmark for `path`: the flag, else the manifest's `benchmark`.
@@ -163,14 +192,31 @@ fn validate_cmd(benchmark: Option<&str>, path: &Path, json: bool, data: &DataArg
     if json {
         print_json(&report);
     } else if report.problems.is_empty() {
-        println!("{}: valid submission for {} ({} prediction file(s) checked)", path.display(), spec.name, report.files_checked);
+        println!(
+            "{}: valid submission for {} ({} prediction file(s) checked)",
+            path.display(),
+            spec.name,
+            report.files_checked
+        );
     } else {
-        println!("{}: {} problem(s) for benchmark {}:", path.display(), report.problems.len(), spec.name);
+        println!(
+            "{}: {} problem(s) for benchmark {}:",
+            path.display(),
+            report.problems.len(),
+            spec.name
+        );
         for p in &report.problems {
-            println!("\n- {}\n  expected: {}\n  found:    {}\n  fix:      {}", p.file, p.expected, p.found, p.fix);
+            println!(
+                "\n- {}\n  expected: {}\n  found:    {}\n  fix:      {}",
+                p.file, p.expected, p.found, p.fix
+            );
         }
     }
-    Ok(if report.problems.is_empty() { ExitStatus::Ok } else { ExitStatus::InvalidInput })
+    Ok(if report.problems.is_empty() {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::InvalidInput
+    })
 }
 
 fn options(args: &ScoreArgs, spec: &BenchmarkSpec) -> ScoreOptions {
@@ -185,9 +231,13 @@ fn score_cmd(args: &ScoreArgs) -> CmdResult {
     if args.all {
         return score_all(args, &roots);
     }
-    let dir = args.path.as_deref().expect("clap requires a path without --all");
+    let dir = args
+        .path
+        .as_deref()
+        .expect("clap requires a path without --all");
     let spec = benchmark_for(args.benchmark.as_deref(), dir)?;
-    let report = scoring::score_submission(&spec, &roots, dir, &options(args, &spec)).map_err(Failure::invalid)?;
+    let report = scoring::score_submission(&spec, &roots, dir, &options(args, &spec))
+        .map_err(Failure::invalid)?;
     let out = args.out.clone().unwrap_or_else(|| dir.join("score.json"));
     write_atomic(&out, report.to_json().as_bytes()).map_err(Failure::internal)?;
     if args.json {
@@ -202,7 +252,10 @@ fn score_cmd(args: &ScoreArgs) -> CmdResult {
 fn gate(report: &ScoreReport, min: Option<f64>) -> ExitStatus {
     match min {
         Some(min) if report.headline.value < min => {
-            eprintln!("score {:.4} is below --min-score {min}", report.headline.value);
+            eprintln!(
+                "score {:.4} is below --min-score {min}",
+                report.headline.value
+            );
             ExitStatus::BelowGate
         }
         _ => ExitStatus::Ok,
@@ -214,9 +267,15 @@ fn print_summary(r: &ScoreReport) {
         (Some(lo), Some(hi)) => format!(" [95% CI {lo:.4}, {hi:.4}]"),
         _ => String::new(),
     };
-    println!("{} / {} on {}: {} = {:.4}{ci}", r.submission.team, r.submission.model, r.benchmark, r.headline.metric, r.headline.value);
+    println!(
+        "{} / {} on {}: {} = {:.4}{ci}",
+        r.submission.team, r.submission.model, r.benchmark, r.headline.metric, r.headline.value
+    );
     if let Some(p) = r.headline.percent_of_ceiling {
-        println!("  {p:.1} % of the noise ceiling ({}: {:.4})", r.noise_ceiling.method, r.noise_ceiling.value);
+        println!(
+            "  {p:.1} % of the noise ceiling ({}: {:.4})",
+            r.noise_ceiling.method, r.noise_ceiling.value
+        );
     }
     for t in &r.targets {
         let extras: Vec<String> = t.extra.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
@@ -242,16 +301,43 @@ fn score_all(args: &ScoreArgs, roots: &DataRoots) -> CmdResult {
             }
         } else {
             write_atomic(&path, fresh.as_bytes()).map_err(Failure::internal)?;
-            println!("{:<40} {:>10.4}  {}", submission::id_of(dir), report.headline.value, spec.name);
+            println!(
+                "{:<40} {:>10.4}  {}",
+                submission::id_of(dir),
+                report.headline.value,
+                spec.name
+            );
         }
     }
     if !stale.is_empty() {
         let list: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
-        eprintln!("out of date (run `bench score --all` and commit):\n  {}", list.join("\n  "));
+        eprintln!(
+            "out of date (run `bench score --all` and commit):\n  {}",
+            list.join("\n  ")
+        );
         return Ok(ExitStatus::BelowGate);
     }
     if args.check {
         println!("all {} score.json files are up to date", dirs.len());
+    }
+    Ok(ExitStatus::Ok)
+}
+
+fn baselines(submissions: &Path, data: &DataArgs) -> CmdResult {
+    let roots = DataRoots::resolve(data.data_dir.as_deref());
+    for baseline in crate::reference::baselines::BASELINES {
+        let spec = spec(baseline.benchmark)?;
+        if spec.require_data_dir(&roots).is_err() {
+            eprintln!("skipping {}: {} data not present", baseline.id, spec.name);
+            continue;
+        }
+        let written = crate::reference::baselines::write(baseline, &roots, submissions)
+            .map_err(Failure::invalid)?;
+        println!(
+            "{}: wrote {} prediction file(s)",
+            baseline.id,
+            written.len()
+        );
     }
     Ok(ExitStatus::Ok)
 }
@@ -264,7 +350,10 @@ fn leaderboard_cmd(check: bool, submissions: &Path, out: &Path) -> CmdResult {
             println!("{} is up to date", out.display());
             return Ok(ExitStatus::Ok);
         }
-        eprintln!("{} is stale: run `bench leaderboard` and commit it", out.display());
+        eprintln!(
+            "{} is stale: run `bench leaderboard` and commit it",
+            out.display()
+        );
         return Ok(ExitStatus::BelowGate);
     }
     write_atomic(out, text.as_bytes()).map_err(Failure::internal)?;
@@ -274,20 +363,34 @@ fn leaderboard_cmd(check: bool, submissions: &Path, out: &Path) -> CmdResult {
 
 fn demo(data: &DataArgs) -> CmdResult {
     let roots = DataRoots::resolve(data.data_dir.as_deref());
-    synth(0, false, data)?;
     let dirs = submission::discover(Path::new("submissions")).map_err(Failure::invalid)?;
     let mut entries = Vec::new();
     for dir in dirs {
-        let Ok(manifest) = submission::Manifest::read(&dir) else { continue };
+        let Ok(manifest) = submission::Manifest::read(&dir) else {
+            continue;
+        };
         let spec = spec(&manifest.benchmark)?;
-        if spec.data_dir(&roots).is_none_or(|d| !d.is_dir()) || spec.kind == Kind::Rsa && roots.download.is_none() {
-            eprintln!("skipping {} ({} data not present)", dir.display(), spec.name);
+        if spec.data_dir(&roots).is_none_or(|d| !d.is_dir())
+            || spec.kind == Kind::Rsa && roots.download.is_none()
+        {
+            eprintln!(
+                "skipping {} ({} data not present)",
+                dir.display(),
+                spec.name
+            );
             continue;
         }
-        let opts = ScoreOptions { seed: spec.scoring.seed, resamples: spec.scoring.bootstrap };
-        let report = scoring::score_submission(&spec, &roots, &dir, &opts).map_err(Failure::invalid)?;
+        let opts = ScoreOptions {
+            seed: spec.scoring.seed,
+            resamples: spec.scoring.bootstrap,
+        };
+        let report =
+            scoring::score_submission(&spec, &roots, &dir, &opts).map_err(Failure::invalid)?;
         print_summary(&report);
-        entries.push(leaderboard::Entry { path: PathBuf::from(&dir).join("score.json"), report });
+        entries.push(leaderboard::Entry {
+            path: PathBuf::from(&dir).join("score.json"),
+            report,
+        });
     }
     println!("\n{}", leaderboard::render(entries));
     Ok(ExitStatus::Ok)

@@ -40,11 +40,17 @@ pub struct Failure {
 impl Failure {
     /// A user error (exit 2).
     pub fn invalid(error: impl Into<anyhow::Error>) -> Self {
-        Failure { status: ExitStatus::InvalidInput, error: error.into() }
+        Failure {
+            status: ExitStatus::InvalidInput,
+            error: error.into(),
+        }
     }
     /// An internal error (exit 3).
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Failure { status: ExitStatus::Internal, error: error.into() }
+        Failure {
+            status: ExitStatus::Internal,
+            error: error.into(),
+        }
     }
 }
 
@@ -99,12 +105,6 @@ pub enum Command {
         /// Data location.
         data_args: DataArgs,
     },
-    /// Generate data sets.
-    Data {
-        /// What to generate.
-        #[command(subcommand)]
-        what: DataCommand,
-    },
     /// Check a submission against a benchmark's format without scoring it (no truth needed).
     Validate {
         /// Benchmark name (default: the `benchmark` of the submission's manifest).
@@ -121,6 +121,16 @@ pub enum Command {
     },
     /// Score a submission against the held-out truth and write score.json.
     Score(ScoreArgs),
+    /// Write the predictions of the built-in baselines into submissions/ (for benchmarks whose
+    /// data is present).
+    Baselines {
+        /// Folder of submissions.
+        #[arg(long, default_value = "submissions")]
+        submissions: PathBuf,
+        #[command(flatten)]
+        /// Data location.
+        data: DataArgs,
+    },
     /// Regenerate leaderboard.md from submissions/*/score.json.
     Leaderboard {
         /// Fail (exit 1) if leaderboard.md is not what the scores give.
@@ -132,23 +142,6 @@ pub enum Command {
         /// Output file.
         #[arg(long, default_value = "leaderboard.md")]
         out: PathBuf,
-    },
-}
-
-/// `bench data ...`
-#[derive(Debug, Subcommand)]
-pub enum DataCommand {
-    /// Generate the synthetic-cortex benchmark data (deterministic for a seed).
-    Synth {
-        /// Random seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Replace existing data.
-        #[arg(long)]
-        force: bool,
-        #[command(flatten)]
-        /// Data location.
-        data: DataArgs,
     },
 }
 

@@ -4,8 +4,11 @@
 //! This module knows nothing of science: it turns bytes into arrays and back, and every error it
 //! returns names the file it was reading.
 
+pub mod archive;
 pub mod atomic;
 pub mod hash;
+pub mod image;
+pub mod label_mapping;
 pub mod mat;
 pub mod npy;
 

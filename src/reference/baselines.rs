@@ -46,12 +46,22 @@ pub struct Baseline {
 
 /// Every built-in baseline.
 pub const BASELINES: &[Baseline] = &[
-    Baseline { id: "pixel-rdm-2019", benchmark: "algonauts2019-fmri" },
-    Baseline { id: "pixel-neighbours-synthetic", benchmark: "synthetic-cortex" },
+    Baseline {
+        id: "pixel-rdm-2019",
+        benchmark: "algonauts2019-fmri",
+    },
+    Baseline {
+        id: "pixel-neighbours-synthetic",
+        benchmark: "synthetic-cortex",
+    },
 ];
 
 /// Writes the predictions of `baseline` into `submissions/<id>/` (the manifest is committed).
-pub fn write(baseline: &Baseline, roots: &DataRoots, submissions: &Path) -> Result<Vec<PathBuf>, BaselineError> {
+pub fn write(
+    baseline: &Baseline,
+    roots: &DataRoots,
+    submissions: &Path,
+) -> Result<Vec<PathBuf>, BaselineError> {
     let spec = BenchmarkSpec::built_in(baseline.benchmark)?;
     let root = spec.require_data_dir(roots)?;
     let dir = submissions.join(baseline.id);
@@ -112,7 +122,10 @@ fn thumbnails(paths: &[PathBuf], side: u32) -> Result<Array2<f32>, IoError> {
 
 /// The pixel-space RDM (1 − Pearson) of the images.
 pub fn pixel_rdm(images: &[PathBuf], side: u32) -> Result<Rdm, BaselineError> {
-    Ok(Rdm::from_patterns(thumbnails(images, side)?.view(), Dissimilarity::Correlation)?)
+    Ok(Rdm::from_patterns(
+        thumbnails(images, side)?.view(),
+        Dissimilarity::Correlation,
+    )?)
 }
 
 /// For each query row, the indices of the `k` reference rows most correlated with it (ties by
