@@ -133,9 +133,10 @@ fn run(data: &[u8], path: &Path) -> Result<Value> {
                     .map_err(|_| bad(path, "invalid UTF-8 string"))?;
                 stack.push(Value::Str(s.to_string()));
             }
-            b'C' | b'B' | 0x8e => {
+            b'C' | b'B' | 0x8e | b'U' | b'T' => {
                 let n = match op {
-                    b'C' => take(&mut pos, 1)?[0] as usize,
+                    b'C' | b'U' => take(&mut pos, 1)?[0] as usize,
+                    b'T' => le(take(&mut pos, 4)?) as usize,
                     b'B' => le(take(&mut pos, 4)?) as usize,
                     _ => le(take(&mut pos, 8)?) as usize,
                 };

@@ -31,6 +31,15 @@ pub trait Element: Copy + npyz::Deserialize + npyz::AutoSerialize + Send + Sync 
     fn accepts(kind: TypeChar, size: u64) -> bool;
     /// `false` for NaN or infinity (always `true` for integers).
     fn is_finite(self) -> bool;
+    /// Reads the data of an accepted dtype of `size` bytes, widening integers.
+    fn read_vec(npy: NpyFile<&[u8]>, size: u64) -> std::io::Result<Vec<Self>> {
+        let _ = size;
+        npy.into_vec()
+    }
+}
+
+fn widen<S: npyz::Deserialize + Into<T>, T>(npy: NpyFile<&[u8]>) -> std::io::Result<Vec<T>> {
+    Ok(npy.into_vec::<S>()?.into_iter().map(Into::into).collect())
 }
 
 impl Element for f32 {
@@ -61,6 +70,14 @@ impl Element for i64 {
     fn is_finite(self) -> bool {
         true
     }
+    fn read_vec(npy: NpyFile<&[u8]>, size: u64) -> std::io::Result<Vec<Self>> {
+        match size {
+            1 => widen::<i8, i64>(npy),
+            2 => widen::<i16, i64>(npy),
+            4 => widen::<i32, i64>(npy),
+            _ => npy.into_vec(),
+        }
+    }
 }
 
 impl Element for i32 {
@@ -70,6 +87,13 @@ impl Element for i32 {
     }
     fn is_finite(self) -> bool {
         true
+    }
+    fn read_vec(npy: NpyFile<&[u8]>, size: u64) -> std::io::Result<Vec<Self>> {
+        match size {
+            1 => widen::<i8, i32>(npy),
+            2 => widen::<i16, i32>(npy),
+            _ => npy.into_vec(),
+        }
     }
 }
 
@@ -108,7 +132,7 @@ fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
         .collect::<Result<Vec<_>>>()?;
     let info = NpyInfo {
         shape,
-        descr: header.dtype().descr(),
+        descr: header.dtype().descr().trim_matches('\'').to_string(),
         fortran_order: header.order() == Order::Fortran,
         data_offset,
     };
@@ -174,9 +198,11 @@ pub fn from_bytes<T: Element>(bytes: &[u8], path: &Path) -> Result<ArrayD<T>> {
             },
         ));
     }
-    let data: Vec<T> = NpyFile::with_header(header, &bytes[info.data_offset..])
-        .into_vec()
-        .map_err(|e| header_error(path, e))?;
+    let data: Vec<T> = T::read_vec(
+        NpyFile::with_header(header, &bytes[info.data_offset..]),
+        size,
+    )
+    .map_err(|e| header_error(path, e))?;
     if let Some(i) = data.iter().position(|v| !v.is_finite()) {
         let bad = data.iter().filter(|v| !v.is_finite()).count();
         return Err(IoError::format(
