@@ -244,7 +244,7 @@ pub fn parse_rsa(
                     )
                 })
                 .and_then(|m| {
-                    m.numeric(&var).map(|a| a.clone()).map_err(|e| {
+                    m.numeric(&var).cloned().map_err(|e| {
                         Problem::new(
                             &label,
                             format!("a variable {var}"),
