@@ -434,22 +434,37 @@ fn score_encoding(
         .iter()
         .map(|g| (g.name.as_str(), g))
         .collect();
+    // Leaderboard columns: the ROIs of the `streams` set when present (seven columns that cover
+    // the visual hierarchy), else every ROI; all ROIs are in the breakdown.
+    let column_set = if roi_groups.keys().any(|k| k.starts_with("streams/")) {
+        Some("streams/")
+    } else {
+        None
+    };
     report.targets = roi_groups
         .keys()
+        .filter(|roi| column_set.is_none_or(|p| roi.starts_with(p)))
         .filter_map(|roi| {
             group_means
                 .get(roi.as_str())
                 .and_then(|g| g.mean.map(|m| (roi, m, g.n_vertices)))
         })
         .map(|(roi, m, n)| NamedScore {
-            name: roi.clone(),
+            name: column_set
+                .map_or(roi.as_str(), |p| &roi[p.len()..])
+                .to_string(),
             value: m,
             extra: BTreeMap::from([("vertices".to_string(), n as f64)]),
         })
         .collect();
     let mut breakdown: BTreeMap<String, Vec<NamedScore>> = BTreeMap::new();
     for g in &summary.groups {
-        if let (Some((kind, name)), Some(mean)) = (g.name.split_once(':'), g.mean) {
+        let split = g.name.split_once(':').or_else(|| {
+            g.name
+                .split_once('/')
+                .map(|(set, _)| (set, g.name.as_str()))
+        });
+        if let (Some((kind, name)), Some(mean)) = (split, g.mean) {
             breakdown
                 .entry(kind.to_string())
                 .or_default()

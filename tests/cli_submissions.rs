@@ -189,7 +189,7 @@ fn valid_submission_validates_and_scores_100_percent() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["name"] == "V1v"),
+            .any(|t| t["name"] == "prf-visualrois/V1v"),
         "ROI columns from the mapping files"
     );
     let written = std::fs::read(env.sub.join("score.json")).unwrap();

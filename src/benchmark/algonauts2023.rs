@@ -22,8 +22,65 @@ use ndarray::{Array2, Ix1, Ix2};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The hemispheres, in file-name spelling.
-pub const HEMISPHERES: [&str; 2] = ["lh", "rh"];
+/// The official ROI sets and their ROI names, in label order (label `i + 1` is `names[i]`,
+/// 0 = no ROI), as in the `mapping_<roi-set>.npy` files of the official download.
+pub const ROI_SETS: &[(&str, &[&str])] = &[
+    (
+        "prf-visualrois",
+        &["V1v", "V1d", "V2v", "V2d", "V3v", "V3d", "hV4"],
+    ),
+    ("floc-bodies", &["EBA", "FBA-1", "FBA-2", "mTL-bodies"]),
+    (
+        "floc-faces",
+        &["OFA", "FFA-1", "FFA-2", "mTL-faces", "aTL-faces"],
+    ),
+    ("floc-places", &["OPA", "PPA", "RSC"]),
+    (
+        "floc-words",
+        &["OWFA", "VWFA-1", "VWFA-2", "mfs-words", "mTL-words"],
+    ),
+    (
+        "streams",
+        &[
+            "early",
+            "midventral",
+            "midlateral",
+            "midparietal",
+            "ventral",
+            "lateral",
+            "parietal",
+        ],
+    ),
+];
+
+/// A cortical hemisphere, named as in the file names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hemisphere {
+    /// Left hemisphere, `lh`.
+    Lh,
+    /// Right hemisphere, `rh`.
+    Rh,
+}
+
+impl Hemisphere {
+    /// Both hemispheres, in file order.
+    pub const BOTH: [Hemisphere; 2] = [Hemisphere::Lh, Hemisphere::Rh];
+
+    /// `"lh"` or `"rh"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hemisphere::Lh => "lh",
+            Hemisphere::Rh => "rh",
+        }
+    }
+}
+
+impl std::fmt::Display for Hemisphere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Errors reading the layout.
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +143,7 @@ pub struct TruthBlock {
     pub fmri: Array2<f32>,
     /// Noise ceiling per vertex as a fraction in [0, 1].
     pub nc: Vec<f64>,
-    /// ROI name → vertex indices of this hemisphere.
+    /// `<roi-set>/<ROI>` → vertex indices of this hemisphere.
     pub rois: Vec<(String, Vec<usize>)>,
 }
 
@@ -164,7 +221,7 @@ impl Layout {
         let fmri_dir = dir.join("training_split/training_fmri");
         let mut hemispheres = Vec::new();
         let train_images = sorted_files(&dir.join("training_split/training_images"))?;
-        for hemi in HEMISPHERES {
+        for hemi in Hemisphere::BOTH.map(Hemisphere::as_str) {
             let path = fmri_dir.join(format!("{hemi}_training_fmri.npy"));
             if !path.exists() {
                 continue;
@@ -318,7 +375,7 @@ impl Layout {
                     .map(|(v, _)| v)
                     .collect();
                 if !vertices.is_empty() {
-                    rois.push((roi.clone(), vertices));
+                    rois.push((format!("{set}/{roi}"), vertices));
                 }
             }
         }

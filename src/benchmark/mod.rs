@@ -3,3 +3,4 @@
 pub mod algonauts2019;
 pub mod algonauts2023;
 pub mod spec;
+pub mod synth;

@@ -1,6 +1,6 @@
 //! One function per subcommand.
 
-use super::{Cli, Command, DataArgs, ExitStatus, Failure, ScoreArgs};
+use super::{Cli, Command, DataArgs, DataCommand, ExitStatus, Failure, ScoreArgs};
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots, Kind, Layout};
 use crate::io::atomic::write_atomic;
 use crate::report::ScoreReport;
@@ -14,6 +14,9 @@ type CmdResult = Result<ExitStatus, Failure>;
 pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
         Command::Demo { data } => demo(&data),
+        Command::Data {
+            what: DataCommand::Synth { seed, force, data },
+        } => synth(seed, force, &data),
         Command::Benchmarks { json, data } => benchmarks(json, &data),
         Command::Ceiling {
             benchmark,
@@ -168,6 +171,32 @@ fn ceiling_cmd(name: &str, data: Option<&Path>, json: bool, data_args: &DataArgs
             Ok(ExitStatus::Ok)
         }
     }
+}
+
+fn synth(seed: u64, force: bool, data: &DataArgs) -> CmdResult {
+    let roots = DataRoots::resolve(data.data_dir.as_deref());
+    let spec = spec("synthetic-cortex")?;
+    let target = spec
+        .data_dir(&roots)
+        .expect("generated data always has a folder");
+    if target.is_dir() && !force {
+        eprintln!(
+            "{} already exists (use --force to regenerate)",
+            target.display()
+        );
+        return Ok(ExitStatus::Ok);
+    }
+    std::fs::create_dir_all(&roots.generated)
+        .map_err(|e| Failure::invalid(crate::io::IoError::os(&roots.generated, e)))?;
+    let cfg = crate::benchmark::synth::SynthConfig {
+        seed,
+        ..Default::default()
+    };
+    let report =
+        crate::benchmark::synth::generate(&roots.generated, &cfg).map_err(Failure::internal)?;
+    eprintln!("wrote {}", target.display());
+    print_json(&report);
+    Ok(ExitStatus::Ok)
 }
 
 /// The benchmark for `path`: the flag, else the manifest's `benchmark`.
@@ -363,6 +392,8 @@ fn leaderboard_cmd(check: bool, submissions: &Path, out: &Path) -> CmdResult {
 
 fn demo(data: &DataArgs) -> CmdResult {
     let roots = DataRoots::resolve(data.data_dir.as_deref());
+    synth(0, false, data)?;
+    baselines(Path::new("submissions"), data)?;
     let dirs = submission::discover(Path::new("submissions")).map_err(Failure::invalid)?;
     let mut entries = Vec::new();
     for dir in dirs {

@@ -105,6 +105,12 @@ pub enum Command {
         /// Data location.
         data_args: DataArgs,
     },
+    /// Generate data sets.
+    Data {
+        /// What to generate.
+        #[command(subcommand)]
+        what: DataCommand,
+    },
     /// Check a submission against a benchmark's format without scoring it (no truth needed).
     Validate {
         /// Benchmark name (default: the `benchmark` of the submission's manifest).
@@ -142,6 +148,23 @@ pub enum Command {
         /// Output file.
         #[arg(long, default_value = "leaderboard.md")]
         out: PathBuf,
+    },
+}
+
+/// `bench data ...`
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Generate the synthetic-cortex benchmark data (deterministic for a seed).
+    Synth {
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Replace existing data.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        /// Data location.
+        data: DataArgs,
     },
 }
 
