@@ -292,15 +292,7 @@ pub fn write_label_mapping(path: &Path, mapping: &BTreeMap<i64, String>) -> Resu
     }
     p.extend_from_slice(b"uatb.");
     // `U` (SHORT_BINSTRING) is the protocol-2 spelling of the one-byte dtype code b'b'.
-    let mut header = "{'descr': '|O', 'fortran_order': False, 'shape': (), }".to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(&p);
+    let out = super::npy::with_header("{'descr': '|O', 'fortran_order': False, 'shape': (), }", &p);
     write_atomic(path, &out)
 }
 

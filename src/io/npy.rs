@@ -238,6 +238,21 @@ fn hint_for_dtype(descr: &str) -> &'static str {
     }
 }
 
+/// A version-1 `.npy` file: the header dict text (e.g. `{'descr': '<f4', ...}`), padded as numpy
+/// pads it, followed by `payload`. For payloads `npyz` cannot write (numpy-pickled objects).
+pub(crate) fn with_header(dict: &str, payload: &[u8]) -> Vec<u8> {
+    let mut header = dict.to_string();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
 /// Serialises `array` as a version-1 little-endian C-order `.npy` file in memory.
 pub fn to_bytes<T: Element>(array: ArrayViewD<'_, T>) -> Vec<u8> {
     let shape: Vec<u64> = array.shape().iter().map(|&d| d as u64).collect();
@@ -315,23 +330,9 @@ mod tests {
         assert!(err.contains("flat index 1"), "{err}");
     }
 
-    /// A version-1 `.npy` with the given header dict text and payload.
-    fn raw_npy(dict: &str, payload: &[u8]) -> Vec<u8> {
-        let mut header = dict.to_string();
-        while (10 + header.len() + 1) % 64 != 0 {
-            header.push(' ');
-        }
-        header.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-        out.extend_from_slice(header.as_bytes());
-        out.extend_from_slice(payload);
-        out
-    }
-
     #[test]
     fn huge_declared_shape_is_rejected_before_allocation() {
-        let bytes = raw_npy(
+        let bytes = with_header(
             "{'descr': '<f4', 'fortran_order': False, 'shape': (9999999999999,), }",
             &[0u8; 4],
         );
@@ -349,7 +350,7 @@ mod tests {
             .iter()
             .flat_map(|v| v.to_be_bytes())
             .collect();
-        let bytes = raw_npy(
+        let bytes = with_header(
             "{'descr': '>f8', 'fortran_order': True, 'shape': (2, 3), }",
             &payload,
         );
