@@ -10,12 +10,14 @@
 //!   bootstrap intervals. Pure numerics, no files.
 //! * [`benchmark`]: benchmark specifications and the data layouts they read.
 //! * [`submission`]: manifests and safe discovery of submission files.
+//! * [`fit`]: ridge with per-target regularisation (himalaya-style) and PCA.
 //! * [`report`]: the `score.json` schema; [`leaderboard`]: ranking and markdown.
 #![deny(missing_docs)]
 
 pub mod benchmark;
 pub mod ceiling;
 pub mod cli;
+pub mod fit;
 pub mod io;
 pub mod leaderboard;
 pub mod metrics;
