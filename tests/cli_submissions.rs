@@ -469,3 +469,41 @@ fn rsa_rdm_that_is_not_symmetric_or_not_square_is_refused() {
     assert!(t.contains("not symmetric") && t.contains("(3, 5)"), "{t}");
     assert!(t.contains("shape [78, 77]"), "{t}");
 }
+
+#[test]
+fn images_and_responses_that_disagree_in_number_name_the_file() {
+    let env = setup();
+    let images = env
+        .data
+        .join("synthetic-cortex/subj02/training_split/training_images");
+    std::fs::remove_file(images.join("train-0003_nsd-00002.png")).unwrap();
+    let o = bench(&env, &["validate", s(&env.sub)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("lh_training_fmri.npy") && t.contains("6 rows but 5 training images"),
+        "{t}"
+    );
+}
+
+#[test]
+fn missing_truth_file_says_what_scoring_needs() {
+    let env = setup();
+    std::fs::remove_file(
+        env.data
+            .join("synthetic-cortex/subj01/test_split/noise_ceiling/rh_noise_ceiling.npy"),
+    )
+    .unwrap();
+    assert_eq!(
+        bench(&env, &["validate", s(&env.sub)]).status.code(),
+        Some(0),
+        "validation needs no truth"
+    );
+    let o = bench(&env, &["score", s(&env.sub)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("rh_noise_ceiling.npy") && text(&o).contains("held-out truth"),
+        "{}",
+        text(&o)
+    );
+}
