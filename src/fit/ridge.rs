@@ -28,6 +28,21 @@
 //! * within each fold the standardised features and the targets are centred again with the
 //!   fold's training mean (himalaya's per-fold `Xtrain_mean` / `Ytrain_mean`);
 //! * the refit centres targets with their training mean, which becomes the intercept.
+//!
+//! ```
+//! use brainbench::fit::ridge::{Folds, RidgeCv};
+//! use ndarray::Array2;
+//!
+//! // 12 images, 3 features, 2 targets; the targets are exact linear functions of the features.
+//! let x = Array2::from_shape_fn((12, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f32);
+//! let y = Array2::from_shape_fn((12, 2), |(i, t)| x[[i, 0]] - 2.0 * x[[i, 2]] + t as f32);
+//! let cv = RidgeCv { alphas: vec![1e-6, 1.0, 1e6], folds: Folds::KFold(3), ..RidgeCv::default() };
+//! let model = cv.fit(x.view(), y.view())?;
+//! assert_eq!(model.best_alphas().to_vec(), vec![1e-6, 1e-6]);
+//! let pred = model.predict(x.view())?;
+//! assert!((pred[[5, 1]] - y[[5, 1]]).abs() < 1e-3);
+//! # Ok::<(), brainbench::fit::FitError>(())
+//! ```
 
 use std::ops::Range;
 
