@@ -139,10 +139,19 @@ fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
     Ok((info, header))
 }
 
-/// Reads only the header of the `.npy` file at `path`.
+/// Largest header [`read_info`] reads (numpy writes headers of a few hundred bytes).
+const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// Reads only the header of the `.npy` file at `path`, without reading its data: layout
+/// discovery calls this for every fMRI file, which can be tens of megabytes each.
 pub fn read_info(path: &Path) -> Result<NpyInfo> {
-    let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
-    parse_info(&bytes, path)
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| IoError::os(path, e))?;
+    let mut head = Vec::new();
+    file.take(MAX_HEADER_BYTES)
+        .read_to_end(&mut head)
+        .map_err(|e| IoError::os(path, e))?;
+    parse_info(&head, path)
 }
 
 /// Reads the `.npy` file at `path` as an array of `T`, rejecting other dtypes and non-finite values.
