@@ -4,7 +4,7 @@
 use ndarray::ArrayView2;
 use serde::Serialize;
 
-use super::bootstrap::percentile;
+use super::bootstrap::median;
 use super::correlation::pearson_columns;
 use super::{MetricsError, Result};
 
@@ -208,7 +208,7 @@ pub fn summarise(blocks: &[VertexScores], groups: &[VertexGroup]) -> Result<Enco
     let mut counts = EncodingCounts::default();
     blocks.iter().for_each(|b| counts.add(&b.counts));
     let mean = pooled.iter().sum::<f64>() / pooled.len() as f64;
-    let median = percentile(&pooled, 0.5)?;
+    let median = median(&pooled)?;
     let (sr, nr) = blocks
         .iter()
         .flat_map(|b| b.r.iter().flatten())

@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::correlation::centred_sums;
+use super::correlation::{centred_squares, column_means};
 use super::{MetricsError, Result};
 
 /// Columns per parallel task (see `correlation`).
@@ -132,9 +132,9 @@ pub fn ncsnr(trials: &TrialResponses, total: TotalVariance) -> Result<Vec<f64>> 
             let totals: Vec<f64> = match total {
                 TotalVariance::ZScored => vec![1.0; w],
                 TotalVariance::AllTrials => {
-                    let sums = centred_sums(block, block);
                     let n = block.nrows() as f64;
-                    sums.sxx.iter().map(|s| s / n).collect()
+                    let squares = centred_squares(block, &column_means(block));
+                    squares.iter().map(|s| s / n).collect()
                 }
             };
             noise

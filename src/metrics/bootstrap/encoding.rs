@@ -11,7 +11,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::{percentile_interval, resample_counts, BootstrapConfig, BootstrapResult};
-use crate::metrics::correlation::finish;
+use crate::metrics::correlation::{centred_squares, column_means, finish};
 use crate::metrics::encoding::{check_block, nnea, EncodingBlock};
 use crate::metrics::{MetricsError, Result};
 
@@ -113,7 +113,11 @@ fn block_sums<T: Copy + Into<f64> + Sync>(
         let w = CHUNK.min(v - c0);
         let pred = block.pred.slice(ndarray::s![.., c0..c0 + w]);
         let truth = block.truth.slice(ndarray::s![.., c0..c0 + w]);
-        let stats = crate::metrics::correlation::centred_sums(truth, pred);
+        let (mean_y, mean_p) = (column_means(truth), column_means(pred));
+        let (var_y, var_p) = (
+            centred_squares(truth, &mean_y),
+            centred_squares(pred, &mean_p),
+        );
         // M^T, column-major (5w x n): image i's 5w values are contiguous.
         let m = &mut mbuf[..n * 5 * w];
         m.par_chunks_mut(5 * w)
@@ -124,8 +128,8 @@ fn block_sums<T: Copy + Into<f64> + Sync>(
                 let (cyy, rest) = rest.split_at_mut(w);
                 let (cpp, cyp) = rest.split_at_mut(w);
                 for k in 0..w {
-                    let y = yr[k].into() - stats.mx[k];
-                    let p = pr[k].into() - stats.my[k];
+                    let y = yr[k].into() - mean_y[k];
+                    let p = pr[k].into() - mean_p[k];
                     cy[k] = y;
                     cp[k] = p;
                     cyy[k] = y * y;
@@ -156,8 +160,8 @@ fn block_sums<T: Copy + Into<f64> + Sync>(
                         let vy = syy[k] - sy[k] * sy[k] / nf;
                         let vp = spp[k] - sp[k] * sp[k] / nf;
                         let cov = syp[k] - sy[k] * sp[k] / nf;
-                        let defined = vy > REL_VARIANCE_FLOOR * stats.sxx[k]
-                            && vp > REL_VARIANCE_FLOOR * stats.syy[k];
+                        let defined = vy > REL_VARIANCE_FLOOR * var_y[k]
+                            && vp > REL_VARIANCE_FLOOR * var_p[k];
                         let r = if defined { finish(cov, vy, vp) } else { None };
                         nnea(r, nc[k])
                     })

@@ -10,10 +10,6 @@
 pub mod encoding;
 pub mod rsa;
 
-use ndarray::Array1;
-use ndarray_stats::interpolate::Linear;
-use ndarray_stats::Quantile1dExt;
-use noisy_float::types::N64;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -128,33 +124,72 @@ fn percentiles(samples: &[f64], qs: &[f64]) -> Result<Vec<f64>> {
         });
     }
     check_finite("percentile: samples", samples)?;
-    let qn = qs
-        .iter()
+    let mut data = samples.to_vec();
+    qs.iter()
         .enumerate()
         .map(|(i, &q)| {
-            if (0.0..=1.0).contains(&q) {
-                Ok(N64::unchecked_new(q))
-            } else {
-                Err(MetricsError::OutOfRange {
+            if !(0.0..=1.0).contains(&q) {
+                return Err(MetricsError::OutOfRange {
                     what: "percentile: quantile",
                     index: vec![i],
                     value: q,
                     expected: "[0, 1]",
                     hint: "give quantiles as fractions, e.g. 0.025",
-                })
+                });
             }
+            Ok(interpolated_order_statistic(&mut data, q))
         })
-        .collect::<Result<Array1<N64>>>()?;
-    let mut data: Array1<N64> = samples.iter().map(|&x| N64::unchecked_new(x)).collect();
-    let out = data
-        .quantiles_mut(&qn, &Linear)
-        .map_err(|_| MetricsError::TooFew {
-            what: "percentile: samples",
+        .collect()
+}
+
+/// numpy's linear-interpolation quantile of finite, non-empty `data` (reordered in place),
+/// found by selection, O(n), rather than by a full sort. Interpolates as numpy's `_lerp` does,
+/// from the nearer neighbour, so results match `numpy.percentile` to the last bit.
+fn interpolated_order_statistic(data: &mut [f64], q: f64) -> f64 {
+    let h = (data.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let (_, &mut a, above) = data.select_nth_unstable_by(lo, f64::total_cmp);
+    let t = h - lo as f64;
+    match above.iter().copied().min_by(f64::total_cmp) {
+        Some(b) if t >= 0.5 => b - (b - a) * (1.0 - t),
+        Some(b) if t > 0.0 => a + (b - a) * t,
+        _ => a,
+    }
+}
+
+/// `numpy.median`: the middle value, or the mean of the middle two, found by selection.
+///
+/// # Errors
+/// [`MetricsError::TooFew`] when empty, [`MetricsError::NonFinite`].
+///
+/// ```
+/// use brainbench::metrics::bootstrap::median;
+/// assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]).unwrap(), 2.5);
+/// assert_eq!(median(&[4.0, 1.0, 3.0]).unwrap(), 3.0);
+/// ```
+pub fn median(samples: &[f64]) -> Result<f64> {
+    if samples.is_empty() {
+        return Err(MetricsError::TooFew {
+            what: "median: samples",
             needed: 1,
             found: 0,
-            hint: "compute at least one resample",
-        })?;
-    Ok(out.iter().map(|x| x.raw()).collect())
+            hint: "pass at least one value",
+        });
+    }
+    check_finite("median: samples", samples)?;
+    let mut data = samples.to_vec();
+    let mid = data.len() / 2;
+    let (below, &mut upper, _) = data.select_nth_unstable_by(mid, f64::total_cmp);
+    Ok(if samples.len() % 2 == 1 {
+        upper
+    } else {
+        let lower = below
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .expect("even n >= 2");
+        (lower + upper) / 2.0
+    })
 }
 
 /// A two-sided percentile interval.
