@@ -14,6 +14,7 @@ pub mod bootstrap;
 pub mod correlation;
 pub mod encoding;
 pub mod noise_ceiling;
+mod radix;
 pub mod ranks;
 pub mod rdm;
 pub mod rsa;

@@ -2,6 +2,7 @@
 //! rho-a. RDM comparison uses them on the condensed upper triangles.
 
 use super::correlation::pearson;
+use super::radix::sort_high_bits;
 use super::{check_finite, check_same_len, MetricsError, Result};
 
 /// Ranks `1..=n` of `x`, tied values sharing the average of the ranks they span.
@@ -21,29 +22,60 @@ use super::{check_finite, check_same_len, MetricsError, Result};
 /// ```
 pub fn rankdata(x: &[f64]) -> Result<Vec<f64>> {
     check_finite("rankdata input", x)?;
-    // Sorting (key, index) pairs stored contiguously is several times faster than sorting
-    // indices with a comparator that looks the values up (random access).
-    let mut pairs: Vec<(u64, usize)> = x
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (order_key(v), i))
-        .collect();
-    pairs.sort_unstable();
-    let mut ranks = vec![0.0; x.len()];
+    let n = x.len();
+    // Each value becomes one word: the high bits of its order key above its index. A radix
+    // sort of those words on the key bits orders the values and keeps the indices.
+    let index_bits = usize::BITS - n.saturating_sub(1).leading_zeros();
+    let packed_key = |i: usize| -> u64 {
+        let prefix = order_key(x[i]) >> index_bits << index_bits;
+        prefix | i as u64
+    };
+    let mut words: Vec<u64> = (0..n).map(packed_key).collect();
+    sort_high_bits(&mut words, index_bits);
+    let index = |word: u64| (word & ((1u64 << index_bits) - 1)) as usize;
+    let prefix = |word: u64| word >> index_bits;
+
+    let mut ranks = vec![0.0; n];
+    let mut run: Vec<(u64, usize)> = Vec::new();
     let mut start = 0;
-    while start < pairs.len() {
-        let mut end = start + 1;
-        while end < pairs.len() && pairs[end].0 == pairs[start].0 {
-            end += 1;
-        }
-        // ranks start+1 ..= end share their mean
-        let avg = (start + 1 + end) as f64 / 2.0;
-        for &(_, i) in &pairs[start..end] {
-            ranks[i] = avg;
+    while start < n {
+        let end = start
+            + 1
+            + words[start + 1..]
+                .iter()
+                .take_while(|&&w| prefix(w) == prefix(words[start]))
+                .count();
+        if end == start + 1 {
+            ranks[index(words[start])] = (start + 1) as f64;
+        } else {
+            // Equal key prefixes: exact ties, or values that differ only in the low mantissa
+            // bits the index displaced. Order the run by the full key, then average ties.
+            run.clear();
+            run.extend(
+                words[start..end]
+                    .iter()
+                    .map(|&w| (order_key(x[index(w)]), index(w))),
+            );
+            run.sort_unstable();
+            average_tied_ranks(&run, start, &mut ranks);
         }
         start = end;
     }
     Ok(ranks)
+}
+
+/// Gives the values of `run` (sorted (key, index) pairs occupying sorted positions
+/// `offset..offset + run.len()`) their ranks, tied keys sharing the mean of their ranks.
+fn average_tied_ranks(run: &[(u64, usize)], offset: usize, ranks: &mut [f64]) {
+    let mut first = offset + 1;
+    for tied in run.chunk_by(|a, b| a.0 == b.0) {
+        // ranks first ..= first + len - 1 share their mean
+        let avg = (2 * first + tied.len() - 1) as f64 / 2.0;
+        for &(_, i) in tied {
+            ranks[i] = avg;
+        }
+        first += tied.len();
+    }
 }
 
 /// A u64 whose unsigned order is the numeric order of the finite value `v`, equal exactly when
@@ -253,6 +285,36 @@ mod tests {
             .collect();
         let fast = kendall_tau_a(&x, &y).unwrap();
         assert!((fast - tau_a_naive(&x, &y)).abs() < 1e-14, "{fast}");
+    }
+
+    /// Ties, signed zeros, negatives and neighbouring floats (equal in all but the lowest
+    /// mantissa bits, so equal in the radix sort's key prefix) against the definition.
+    #[test]
+    fn rankdata_matches_definition_on_near_ties() {
+        let base: [f64; 6] = [0.25, -3.0, 1e-300, 7.5, 0.0, -0.0];
+        let x: Vec<f64> = (0..3000)
+            .map(|i| {
+                let b = base[(i * 7) % base.len()];
+                let ulps = (i * 13 % 5) as u64; // 0..4 ulps above b, repeated: ties and near-ties
+                if b == 0.0 {
+                    b
+                } else {
+                    f64::from_bits(b.to_bits() + ulps)
+                }
+            })
+            .chain((0..500).map(|i| (i as f64 * 0.37).sin()))
+            .collect();
+        let want: Vec<f64> = x
+            .iter()
+            .map(|&xi| {
+                let less = x.iter().filter(|&&xj| xj < xi).count();
+                let equal = x.iter().filter(|&&xj| xj == xi).count();
+                1.0 + less as f64 + (equal as f64 - 1.0) / 2.0
+            })
+            .collect();
+        assert_eq!(rankdata(&x).unwrap(), want);
+        assert_eq!(rankdata(&[]).unwrap(), Vec::<f64>::new());
+        assert_eq!(rankdata(&[4.0]).unwrap(), vec![1.0]);
     }
 
     #[test]

@@ -138,8 +138,8 @@ impl CentredRanks {
     }
 }
 
-/// Spearman's rho of one `model` RDM vector with each of `subjects`: the model is ranked once,
-/// each subject once (in parallel), then rho is the Pearson r of the ranks.
+/// Spearman's rho of one `model` RDM vector with each of `subjects`: the model and every
+/// subject are ranked once (in parallel), then rho is the Pearson r of the ranks.
 ///
 /// # Errors
 /// Length mismatch or non-finite values.
@@ -147,11 +147,16 @@ pub fn spearman_many(model: &[f64], subjects: &[&[f64]]) -> Result<Vec<Option<f6
     for s in subjects {
         check_same_len("spearman_many: model vs subject RDM", model.len(), s.len())?;
     }
-    let m = CentredRanks::new(model)?;
-    subjects
+    // The model is ranked alongside the subjects so that both cores stay busy throughout.
+    let vectors: Vec<&[f64]> = std::iter::once(model)
+        .chain(subjects.iter().copied())
+        .collect();
+    let ranked: Vec<CentredRanks> = vectors
         .par_iter()
-        .map(|s| Ok(m.spearman(&CentredRanks::new(s)?)))
-        .collect()
+        .map(|v| CentredRanks::new(v))
+        .collect::<Result<_>>()?;
+    let (m, subjects) = ranked.split_first().expect("the model is always there");
+    Ok(subjects.iter().map(|s| m.spearman(s)).collect())
 }
 
 /// Score of a model in one ROI (Algonauts 2019 `testSub_fmri.py`).
