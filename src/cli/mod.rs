@@ -189,7 +189,7 @@ pub struct ScoreArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Where to write the report (default: <submission>/score.json).
+    /// Where to write the report (default: score.json in the submission's folder).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Bootstrap seed (default: the benchmark's).

@@ -61,8 +61,8 @@ pub(crate) fn finish(sxy: f64, sxx: f64, syy: f64) -> Option<f64> {
 /// `pred` is the prediction and `truth` the measured response; r is symmetric so the order only
 /// matters for the error message. Accumulates in f64 from f32 (or f64) data without copying
 /// row-major matrices: the columns are cut into strips processed in parallel (rayon), each read
-/// once, row by row, by [`shifted_sums`]. Columns where that one-pass form would lose more than
-/// two digits are recomputed exactly with the two-pass formula (see [`CONDITION_LIMIT`]).
+/// once, row by row, accumulating sums relative to the strip's first row. Columns where that
+/// one-pass form would lose more than two digits are recomputed with the two-pass formula.
 ///
 /// Entry `v` is `None` when r is undefined for that column (constant or non-finite values, or
 /// fewer than two rows).

@@ -229,7 +229,7 @@ impl Rdm {
     }
 
     /// The dissimilarities of a bootstrap sample of stimuli: for every pair of positions
-    /// a < b of `indices`, the entry (indices[a], indices[b]) — except when both positions hold
+    /// a < b of `indices`, the entry `(indices[a], indices[b])` — except when both positions hold
     /// the same stimulus, since an image's dissimilarity with its own copy is 0 by construction
     /// and not data (SCIENCE.md §3). The pairs are in row-major order over positions, so all
     /// RDMs selected with the same `indices` stay aligned. The result is a vector, not an
