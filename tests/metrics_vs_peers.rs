@@ -64,7 +64,8 @@ fn peer(test: &str, cases: Vec<Value>) -> Option<Vec<Value>> {
 #[test]
 fn pearson_and_encoding_score_match_scipy_and_the_devkit() {
     let mut r = rng(1);
-    let shapes = [(5, 3), (37, 20), (200, 7), (3, 600)];
+    // (21, 2100): several column strips of the kernel, a partial row block and lane group.
+    let shapes = [(5, 3), (37, 20), (200, 7), (3, 600), (21, 2100)];
     let mut cases = Vec::new();
     let mut blocks_data = Vec::new();
     for &(n, v) in &shapes {
@@ -76,6 +77,14 @@ fn pearson_and_encoding_score_match_scipy_and_the_devkit() {
             // a prediction strongly correlated with the truth, to reach the clipping at 100
             let t1 = truth.column(1).to_owned();
             pred.column_mut(1).assign(&t1.mapv(|x| 3.0 * x + 1.0));
+        }
+        // Columns far from zero (a mean 500 times the spread) and, with enough rows, a first row
+        // far from the rest: the second makes the kernel fall back to two passes.
+        for k in (3..v).step_by(3) {
+            pred.column_mut(k).mapv_inplace(|x| x + 1000.0);
+        }
+        if n >= 100 {
+            pred[[0, v - 1]] += 50.0;
         }
         let nc: Vec<f64> = (0..v)
             .map(|k| if k % 5 == 2 { 0.0 } else { r.random::<f64>() })
