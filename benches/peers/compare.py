@@ -36,16 +36,20 @@ def submission(rng):
     return blocks
 
 
+def devkit_nnea(r, nc):
+    """The devkit's rules from per-vertex r: negative or NaN r -> 0, NC == 0 -> 1e-14, clip at 100."""
+    r = np.where(np.isnan(r), 0, np.maximum(r, 0))
+    nc = np.where(nc == 0, 1e-14, nc)
+    return np.minimum(100 * r**2 / nc, 100)
+
+
 def nnea(pred, truth, nc):
     """devkit 03_test_encoding.py formula, vectorised, accumulated in float64."""
     p = pred.astype(np.float64)
     t = truth.astype(np.float64)
     p -= p.mean(0)
     t -= t.mean(0)
-    r = (p * t).sum(0) / np.sqrt((p * p).sum(0) * (t * t).sum(0))
-    r = np.where(np.isnan(r), 0, np.maximum(r, 0))
-    nc = np.where(nc == 0, 1e-14, nc)
-    return np.minimum(100 * r**2 / nc, 100)
+    return devkit_nnea((p * t).sum(0) / np.sqrt((p * p).sum(0) * (t * t).sum(0)), nc)
 
 
 def nnea_f32(pred, truth, nc):
@@ -53,10 +57,8 @@ def nnea_f32(pred, truth, nc):
     we found (float32 accumulation, so less exact than the float64 one)."""
     p = pred - pred.mean(0)
     t = truth - truth.mean(0)
-    r = np.einsum("ij,ij->j", p, t) / np.sqrt(np.einsum("ij,ij->j", p, p) * np.einsum("ij,ij->j", t, t))
-    r = np.where(np.isnan(r), 0, np.maximum(r, 0))
-    nc = np.where(nc == 0, 1e-14, nc)
-    return np.minimum(100 * r**2 / nc, 100)
+    dot = lambda a, b: np.einsum("ij,ij->j", a, b)
+    return devkit_nnea(dot(p, t) / np.sqrt(dot(p, p) * dot(t, t)), nc)
 
 
 def score(blocks, formula=nnea):

@@ -1,7 +1,9 @@
 //! Pearson correlation of two vectors and of every column pair of two matrices.
 //!
-//! Both use the two-pass (centred) formula in f64, which stays accurate when the mean is large
-//! compared with the spread (one-pass `sum(xy) - n*mean(x)*mean(y)` loses digits there).
+//! Everything accumulates in f64 and stays accurate when the mean is large compared with the
+//! spread (where one-pass `sum(xy) - n*mean(x)*mean(y)` loses digits): [`pearson`] uses the
+//! two-pass (centred) formula; [`pearson_columns`] one pass with sums shifted by a data value,
+//! falling back to two passes for the rare column where that would lose digits.
 
 use ndarray::{s, ArrayView1, ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
@@ -121,6 +123,16 @@ pub fn pearson_columns<T: Copy + Into<f64> + Sync>(
 /// deviations from its mean.
 const CONDITION_LIMIT: f64 = 64.0;
 
+/// Rows added to the accumulators between one load and one store of them. Touching the
+/// accumulators once per eight rows instead of once per row took the encoding benchmark
+/// (`cargo bench --bench metrics -- encoding_score`) from 212 ms to 128 ms; 4 rows are
+/// slower than 8, and 12 or 16 much slower.
+const ROW_BLOCK: usize = 8;
+
+/// Adjacent columns handled together, as fixed-size arrays the compiler keeps in SIMD
+/// registers (one AVX2 register of four f64 per sum). 4 beat 2 and 8 on the benchmark.
+const LANES: usize = 4;
+
 /// Per-column sums of one strip of columns, each taken relative to the strip's first row
 /// (`d = x - x[0]`, `e = y - y[0]`): shifting by a value of the data keeps the one-pass
 /// formula accurate when the mean is large compared with the spread.
@@ -132,28 +144,6 @@ struct ShiftedSums {
     see: Vec<f64>,
     sde: Vec<f64>,
 }
-
-impl ShiftedSums {
-    /// Centred (sxy, sxx, syy) of column `k`, or `None` when cancellation would cost more
-    /// than [`CONDITION_LIMIT`] allows and the column must be recomputed in two passes.
-    fn centred(&self, k: usize) -> Option<(f64, f64, f64)> {
-        let sxx = self.sdd[k] - self.sd[k] * self.sd[k] / self.n;
-        let syy = self.see[k] - self.se[k] * self.se[k] / self.n;
-        let sxy = self.sde[k] - self.sd[k] * self.se[k] / self.n;
-        let ill = |raw: f64, centred: f64| raw > CONDITION_LIMIT * centred;
-        (!(ill(self.sdd[k], sxx) || ill(self.see[k], syy))).then_some((sxy, sxx, syy))
-    }
-}
-
-/// Rows added to the accumulators between one load and one store of them. Touching the
-/// accumulators once per eight rows instead of once per row took the encoding benchmark
-/// (`cargo bench --bench metrics -- encoding_score`) from 212 ms to 128 ms; 4 rows are
-/// slower than 8, and 12 or 16 much slower.
-const ROW_BLOCK: usize = 8;
-
-/// Adjacent columns handled together, as fixed-size arrays the compiler keeps in SIMD
-/// registers (one AVX2 register of four f64 per sum). 4 beat 2 and 8 on the benchmark.
-const LANES: usize = 4;
 
 /// One pass, row by row, over a strip of columns (rows contiguous, at least one row).
 ///
@@ -170,8 +160,8 @@ fn shifted_sums<'a, T: Copy + Into<f64>>(
     let rows = |m: ArrayView2<'a, T>| -> Vec<&'a [T]> {
         m.into_outer_iter()
             .map(|row| {
-                &row.to_slice()
-                    .expect("rows_contiguous gives contiguous rows")[..w]
+                row.to_slice()
+                    .expect("rows_contiguous gives contiguous rows")
             })
             .collect()
     };
@@ -186,58 +176,64 @@ fn shifted_sums<'a, T: Copy + Into<f64>>(
         see: vec![0.0; w],
         sde: vec![0.0; w],
     };
+    let groups = w / LANES * LANES;
     for (xb, yb) in xs[1..].chunks(ROW_BLOCK).zip(ys[1..].chunks(ROW_BLOCK)) {
-        sums.add_rows(xb, yb, &kx, &ky);
+        for k in (0..groups).step_by(LANES) {
+            sums.add_columns::<LANES, T>(k, xb, yb, &kx, &ky);
+        }
+        for k in groups..w {
+            sums.add_columns::<1, T>(k, xb, yb, &kx, &ky);
+        }
     }
     sums
 }
 
 impl ShiftedSums {
-    /// Adds a few rows (`xs[j]`, `ys[j]`, each `kx.len()` long) to every column's sums.
+    /// Adds a few rows (`xs[j]`, `ys[j]`) to the sums of the `L` columns from `k`: the sums are
+    /// loaded once, kept in registers across the rows, and stored once.
     #[inline(always)]
-    fn add_rows<T: Copy + Into<f64>>(&mut self, xs: &[&[T]], ys: &[&[T]], kx: &[f64], ky: &[f64]) {
-        let w = kx.len();
-        let groups = w / LANES * LANES;
-        for k in (0..groups).step_by(LANES) {
-            let lanes = k..k + LANES;
-            let load = |v: &[f64]| -> [f64; LANES] {
-                v[lanes.clone()]
-                    .try_into()
-                    .expect("a group has LANES columns")
-            };
-            let (cx, cy) = (load(kx), load(ky));
-            let (mut sd, mut se) = (load(&self.sd), load(&self.se));
-            let (mut sdd, mut see, mut sde) = (load(&self.sdd), load(&self.see), load(&self.sde));
-            for (xr, yr) in xs.iter().zip(ys) {
-                let xr: &[T; LANES] = xr[lanes.clone()].try_into().expect("LANES columns");
-                let yr: &[T; LANES] = yr[lanes.clone()].try_into().expect("LANES columns");
-                for l in 0..LANES {
-                    let d = xr[l].into() - cx[l];
-                    let e = yr[l].into() - cy[l];
-                    sd[l] += d;
-                    se[l] += e;
-                    sdd[l] = d.mul_add(d, sdd[l]);
-                    see[l] = e.mul_add(e, see[l]);
-                    sde[l] = d.mul_add(e, sde[l]);
-                }
-            }
-            self.sd[lanes.clone()].copy_from_slice(&sd);
-            self.se[lanes.clone()].copy_from_slice(&se);
-            self.sdd[lanes.clone()].copy_from_slice(&sdd);
-            self.see[lanes.clone()].copy_from_slice(&see);
-            self.sde[lanes].copy_from_slice(&sde);
-        }
-        for k in groups..w {
-            for (xr, yr) in xs.iter().zip(ys) {
-                let d = xr[k].into() - kx[k];
-                let e = yr[k].into() - ky[k];
-                self.sd[k] += d;
-                self.se[k] += e;
-                self.sdd[k] = d.mul_add(d, self.sdd[k]);
-                self.see[k] = e.mul_add(e, self.see[k]);
-                self.sde[k] = d.mul_add(e, self.sde[k]);
+    fn add_columns<const L: usize, T: Copy + Into<f64>>(
+        &mut self,
+        k: usize,
+        xs: &[&[T]],
+        ys: &[&[T]],
+        kx: &[f64],
+        ky: &[f64],
+    ) {
+        let lanes = k..k + L;
+        let load =
+            |v: &[f64]| -> [f64; L] { v[lanes.clone()].try_into().expect("a group has L columns") };
+        let (cx, cy) = (load(kx), load(ky));
+        let (mut sd, mut se) = (load(&self.sd), load(&self.se));
+        let (mut sdd, mut see, mut sde) = (load(&self.sdd), load(&self.see), load(&self.sde));
+        for (xr, yr) in xs.iter().zip(ys) {
+            let xr: &[T; L] = xr[lanes.clone()].try_into().expect("L columns");
+            let yr: &[T; L] = yr[lanes.clone()].try_into().expect("L columns");
+            for l in 0..L {
+                let d = xr[l].into() - cx[l];
+                let e = yr[l].into() - cy[l];
+                sd[l] += d;
+                se[l] += e;
+                sdd[l] = d.mul_add(d, sdd[l]);
+                see[l] = e.mul_add(e, see[l]);
+                sde[l] = d.mul_add(e, sde[l]);
             }
         }
+        self.sd[lanes.clone()].copy_from_slice(&sd);
+        self.se[lanes.clone()].copy_from_slice(&se);
+        self.sdd[lanes.clone()].copy_from_slice(&sdd);
+        self.see[lanes.clone()].copy_from_slice(&see);
+        self.sde[lanes].copy_from_slice(&sde);
+    }
+
+    /// Centred (sxy, sxx, syy) of column `k`, or `None` when cancellation would cost more
+    /// than [`CONDITION_LIMIT`] allows and the column must be recomputed in two passes.
+    fn centred(&self, k: usize) -> Option<(f64, f64, f64)> {
+        let sxx = self.sdd[k] - self.sd[k] * self.sd[k] / self.n;
+        let syy = self.see[k] - self.se[k] * self.se[k] / self.n;
+        let sxy = self.sde[k] - self.sd[k] * self.se[k] / self.n;
+        let ill = |raw: f64, centred: f64| raw > CONDITION_LIMIT * centred;
+        (!(ill(self.sdd[k], sxx) || ill(self.see[k], syy))).then_some((sxy, sxx, syy))
     }
 }
 

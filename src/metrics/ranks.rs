@@ -37,29 +37,19 @@ pub fn rankdata(x: &[f64]) -> Result<Vec<f64>> {
 
     let mut ranks = vec![0.0; n];
     let mut run: Vec<(u64, usize)> = Vec::new();
-    let mut start = 0;
-    while start < n {
-        let end = start
-            + 1
-            + words[start + 1..]
-                .iter()
-                .take_while(|&&w| prefix(w) == prefix(words[start]))
-                .count();
-        if end == start + 1 {
-            ranks[index(words[start])] = (start + 1) as f64;
+    let mut start = 0; // sorted position of the group's first word
+    for group in words.chunk_by(|&a, &b| prefix(a) == prefix(b)) {
+        if let [word] = group {
+            ranks[index(*word)] = (start + 1) as f64;
         } else {
             // Equal key prefixes: exact ties, or values that differ only in the low mantissa
             // bits the index displaced. Order the run by the full key, then average ties.
             run.clear();
-            run.extend(
-                words[start..end]
-                    .iter()
-                    .map(|&w| (order_key(x[index(w)]), index(w))),
-            );
+            run.extend(group.iter().map(|&w| (order_key(x[index(w)]), index(w))));
             run.sort_unstable();
             average_tied_ranks(&run, start, &mut ranks);
         }
-        start = end;
+        start += group.len();
     }
     Ok(ranks)
 }

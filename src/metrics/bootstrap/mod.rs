@@ -115,16 +115,11 @@ pub fn percentile(samples: &[f64], q: f64) -> Result<f64> {
 }
 
 fn percentiles(samples: &[f64], qs: &[f64]) -> Result<Vec<f64>> {
-    if samples.is_empty() {
-        return Err(MetricsError::TooFew {
-            what: "percentile: samples",
-            needed: 1,
-            found: 0,
-            hint: "compute at least one resample",
-        });
-    }
-    check_finite("percentile: samples", samples)?;
-    let mut data = samples.to_vec();
+    let mut data = checked_copy(
+        "percentile: samples",
+        samples,
+        "compute at least one resample",
+    )?;
     qs.iter()
         .enumerate()
         .map(|(i, &q)| {
@@ -168,16 +163,7 @@ fn interpolated_order_statistic(data: &mut [f64], q: f64) -> f64 {
 /// assert_eq!(median(&[4.0, 1.0, 3.0]).unwrap(), 3.0);
 /// ```
 pub fn median(samples: &[f64]) -> Result<f64> {
-    if samples.is_empty() {
-        return Err(MetricsError::TooFew {
-            what: "median: samples",
-            needed: 1,
-            found: 0,
-            hint: "pass at least one value",
-        });
-    }
-    check_finite("median: samples", samples)?;
-    let mut data = samples.to_vec();
+    let mut data = checked_copy("median: samples", samples, "pass at least one value")?;
     let mid = data.len() / 2;
     let (below, &mut upper, _) = data.select_nth_unstable_by(mid, f64::total_cmp);
     Ok(if samples.len() % 2 == 1 {
@@ -190,6 +176,21 @@ pub fn median(samples: &[f64]) -> Result<f64> {
             .expect("even n >= 2");
         (lower + upper) / 2.0
     })
+}
+
+/// A copy of `samples` for selection to reorder, once they are known to be non-empty
+/// (`hint` says how to fix that) and finite.
+fn checked_copy(what: &'static str, samples: &[f64], hint: &'static str) -> Result<Vec<f64>> {
+    if samples.is_empty() {
+        return Err(MetricsError::TooFew {
+            what,
+            needed: 1,
+            found: 0,
+            hint,
+        });
+    }
+    check_finite(what, samples)?;
+    Ok(samples.to_vec())
 }
 
 /// A two-sided percentile interval.
