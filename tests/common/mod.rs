@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: the Python peer (numpy, scipy, rsatoolbox) and the
 //! real data found through `BRAINBENCH_DATA` / `BRAINBENCH_WEIGHTS`.
 //!
-//! A test that needs something missing prints `SKIPPED: <why>` and returns, unless
+//! A test that needs something missing prints `SKIPPED <test>: <why>` and returns, unless
 //! `BRAINBENCH_REQUIRE_PEERS=1` is set (CI sets it), in which case it fails: in CI a missing peer or
 //! dataset is a broken set-up, never a silent pass.
 #![allow(dead_code)]
@@ -11,11 +11,14 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// Skips the current test (or fails it under `BRAINBENCH_REQUIRE_PEERS=1`) with a reason.
+///
+/// The line goes straight to the process's stderr: the test harness captures `eprintln!` of
+/// passing tests, which would hide the skip behind an "ok".
 pub fn skip(test: &str, why: &str) {
     if std::env::var("BRAINBENCH_REQUIRE_PEERS").as_deref() == Ok("1") {
         panic!("{test}: required by BRAINBENCH_REQUIRE_PEERS=1 but unavailable: {why}");
     }
-    eprintln!("SKIPPED {test}: {why}");
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
 /// The Python interpreter of the peer venv: `BRAINBENCH_PYTHON`, else `.venv/bin/python` at the
