@@ -11,9 +11,19 @@ pub enum CeilingError {
     /// The 2019 layout.
     #[error(transparent)]
     Algonauts2019(#[from] Algonauts2019Error),
+    /// The 2023 layout.
+    #[error(transparent)]
+    Algonauts2023(#[from] crate::benchmark::algonauts2023::LayoutError),
     /// A metric could not be computed.
-    #[error("{0}")]
+    #[error(transparent)]
     Metrics(#[from] crate::metrics::MetricsError),
+}
+
+impl CeilingError {
+    /// The exit status this error maps to: the data is the user's (2).
+    pub fn exit_status(&self) -> crate::ExitStatus {
+        crate::ExitStatus::InvalidInput
+    }
 }
 
 /// The RDM noise ceiling of one image set and ROI (SCIENCE.md §2).
@@ -76,30 +86,21 @@ pub struct EncodingCeilingRow {
 }
 
 /// Summarises the held-out noise ceilings of an Algonauts-2023-layout folder.
-pub fn encoding_ceilings(
-    root: &Path,
-) -> Result<Vec<EncodingCeilingRow>, crate::benchmark::algonauts2023::LayoutError> {
+pub fn encoding_ceilings(root: &Path) -> Result<Vec<EncodingCeilingRow>, CeilingError> {
     let truth = crate::benchmark::algonauts2023::Layout::discover(root)?.load_truth()?;
-    Ok(truth
+    truth
         .blocks
         .iter()
         .map(|((subject, hemisphere), block)| {
-            let mut sorted = block.nc.clone();
-            sorted.sort_by(f64::total_cmp);
-            let n = sorted.len();
-            let median = if n % 2 == 1 {
-                sorted[n / 2]
-            } else {
-                (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-            };
-            EncodingCeilingRow {
+            let nc = &block.nc;
+            Ok(EncodingCeilingRow {
                 subject: subject.clone(),
                 hemisphere: hemisphere.clone(),
-                vertices: n,
-                mean_percent: 100.0 * sorted.iter().sum::<f64>() / n as f64,
-                median_percent: 100.0 * median,
-                zero: sorted.iter().filter(|&&v| v == 0.0).count(),
-            }
+                vertices: nc.len(),
+                mean_percent: 100.0 * nc.iter().sum::<f64>() / nc.len() as f64,
+                median_percent: 100.0 * crate::metrics::bootstrap::median(nc)?,
+                zero: nc.iter().filter(|&&v| v == 0.0).count(),
+            })
         })
-        .collect())
+        .collect()
 }

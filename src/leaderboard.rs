@@ -35,25 +35,104 @@ pub struct Entry {
     pub path: PathBuf,
 }
 
-/// Reads every `submissions/<id>/score.json`, in folder-name order.
-pub fn collect_scores(submissions: &Path) -> Result<Vec<Entry>, LeaderboardError> {
+/// A `score.json` that could not be read; listed under the tables, never ranked.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Unreadable {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it could not be used.
+    pub reason: String,
+}
+
+/// Every score file under a submissions folder.
+#[derive(Debug, Clone, Default)]
+pub struct Scores {
+    /// The reports that could be read, in folder-name order.
+    pub entries: Vec<Entry>,
+    /// The files that could not.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// Reads every `submissions/<id>/score.json`, in folder-name order. A file that does not parse is
+/// kept as [`Unreadable`] (the board names it) rather than failing the whole board.
+pub fn collect_scores(submissions: &Path) -> Result<Scores, LeaderboardError> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(submissions)
         .map_err(|e| IoError::os(submissions, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("score.json").is_file())
         .collect();
     dirs.sort();
-    dirs.into_iter()
-        .map(|dir| {
-            let path = dir.join("score.json");
-            let text = std::fs::read_to_string(&path).map_err(|e| IoError::os(&path, e))?;
-            let report = serde_json::from_str(&text).map_err(|e| LeaderboardError::BadScore {
-                path: path.clone(),
-                problem: e.to_string(),
-            })?;
-            Ok(Entry { report, path })
-        })
-        .collect()
+    let mut scores = Scores::default();
+    for dir in dirs {
+        let path = dir.join("score.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| IoError::os(&path, e))?;
+        match serde_json::from_str(&text) {
+            Ok(report) => scores.entries.push(Entry { report, path }),
+            Err(e) => scores.unreadable.push(Unreadable {
+                reason: LeaderboardError::BadScore {
+                    path: path.clone(),
+                    problem: e.to_string(),
+                }
+                .to_string(),
+                path,
+            }),
+        }
+    }
+    Ok(scores)
+}
+
+/// Whether a written `leaderboard.md` is what the scores give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BoardStatus {
+    /// The file equals the rendering of the scores.
+    UpToDate,
+    /// The file is missing or differs.
+    Stale,
+    /// The file was (re)written.
+    Written,
+}
+
+/// What [`update`] did, with every score file it could not use.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BoardReport {
+    /// The board file.
+    pub path: PathBuf,
+    /// Up to date, stale (with `check`), or written.
+    pub status: BoardStatus,
+    /// Entries on the board.
+    pub entries: usize,
+    /// Score files that could not be read (named on the board, not ranked).
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// Renders the board from `submissions/*/score.json` and writes it to `out` (atomically), or with
+/// `check` only compares it with `out`.
+pub fn update(
+    submissions: &Path,
+    out: &Path,
+    check: bool,
+) -> Result<BoardReport, LeaderboardError> {
+    let scores = collect_scores(submissions)?;
+    let entries = scores.entries.len();
+    let unreadable = scores.unreadable.clone();
+    let text = render(scores);
+    let status = if check {
+        if std::fs::read_to_string(out).ok().as_deref() == Some(text.as_str()) {
+            BoardStatus::UpToDate
+        } else {
+            BoardStatus::Stale
+        }
+    } else {
+        crate::io::atomic::write_atomic(out, text.as_bytes())?;
+        BoardStatus::Written
+    };
+    Ok(BoardReport {
+        path: out.to_path_buf(),
+        status,
+        entries,
+        unreadable,
+    })
 }
 
 /// How an entry compares with the one ranked directly above it (paired bootstrap, SCIENCE.md §3).
@@ -73,16 +152,22 @@ pub enum VersusAbove {
     },
     /// No common bootstrap (different seeds or resample counts): not comparable.
     Unknown,
+    /// The entry's score is not a number: listed after every ranked entry, with no rank.
+    NotRanked,
 }
 
 /// Ranks entries by headline score (ties in value broken by team, model, id for stability) and
-/// compares each with the one above.
+/// compares each with the one above. An entry whose score is not finite is never ranked: it
+/// comes after every real score, marked [`VersusAbove::NotRanked`].
 pub fn rank(mut entries: Vec<Entry>) -> Vec<(Entry, VersusAbove)> {
+    let key = |e: &Entry| {
+        let v = e.report.headline.value;
+        (v.is_finite(), if v.is_finite() { v } else { 0.0 })
+    };
     entries.sort_by(|a, b| {
-        b.report
-            .headline
-            .value
-            .total_cmp(&a.report.headline.value)
+        let ((fa, va), (fb, vb)) = (key(a), key(b));
+        fb.cmp(&fa)
+            .then_with(|| vb.total_cmp(&va))
             .then_with(|| a.report.submission.team.cmp(&b.report.submission.team))
             .then_with(|| a.report.submission.model.cmp(&b.report.submission.model))
             .then_with(|| a.report.submission.id.cmp(&b.report.submission.id))
@@ -90,6 +175,7 @@ pub fn rank(mut entries: Vec<Entry>) -> Vec<(Entry, VersusAbove)> {
     let mut out: Vec<(Entry, VersusAbove)> = Vec::with_capacity(entries.len());
     for entry in entries {
         let versus = match out.last() {
+            _ if !entry.report.headline.value.is_finite() => VersusAbove::NotRanked,
             None => VersusAbove::Top,
             Some((above, _)) => compare_with_above(&above.report, &entry.report),
         };
@@ -126,6 +212,7 @@ fn versus_text(v: VersusAbove) -> String {
         VersusAbove::Below { p } => format!("below (p={p:.3})"),
         VersusAbove::Tied { p } => format!("**tied** (p={p:.3})"),
         VersusAbove::Unknown => "n/a (different bootstrap)".to_string(),
+        VersusAbove::NotRanked => "not ranked: the score is not a number".to_string(),
     }
 }
 
@@ -157,6 +244,10 @@ pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
         if !matches!(versus, VersusAbove::Tied { .. }) {
             rank = i + 1;
         }
+        let rank_text = match versus {
+            VersusAbove::NotRanked => "—".to_string(),
+            _ => rank.to_string(),
+        };
         let score = match (r.headline.ci_low, r.headline.ci_high) {
             (Some(lo), Some(hi)) => format!(
                 "{} [{}, {}]",
@@ -172,7 +263,7 @@ pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
             .map(|t| (t.name.as_str(), t.value))
             .collect();
         let mut row = vec![
-            rank.to_string(),
+            rank_text,
             r.submission.team.clone(),
             r.submission.model.clone(),
             score,
@@ -200,9 +291,9 @@ pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
 
 /// Renders the whole `leaderboard.md` for the given entries (one section per benchmark, in the
 /// order of the built-in benchmarks, then any others by name).
-pub fn render(entries: Vec<Entry>) -> String {
+pub fn render(scores: Scores) -> String {
     let mut by_benchmark: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
-    for e in entries {
+    for e in scores.entries {
         by_benchmark
             .entry(e.report.benchmark.clone())
             .or_default()
@@ -243,6 +334,16 @@ pub fn render(entries: Vec<Entry>) -> String {
         }
         out.push_str(&render_table(&rank(entries)));
         out.push('\n');
+    }
+    if !scores.unreadable.is_empty() {
+        out.push_str("\n## Not ranked: unreadable score files\n\n");
+        for u in &scores.unreadable {
+            out.push_str(&format!(
+                "* `{}`: {}\n",
+                u.path.display(),
+                u.reason.replace('\n', " ")
+            ));
+        }
     }
     out
 }

@@ -2,28 +2,35 @@
 //! visual cortex responds to images, in the style of the Algonauts challenges.
 //!
 //! Data flows one way (see `README.md`):
-//! official download or synthetic generator → data dir → dataset → scoring → `score.json` →
-//! `leaderboard.md`.
+//! official download or synthetic generator → data dir → [`benchmark::dataset::Dataset`]
+//! (public [`TrainSplit`](benchmark::dataset::TrainSplit) + held-out truth) → scoring →
+//! `score.json` → `leaderboard.md`.
 //!
 //! * [`io`]: file formats (`.npy`, MATLAB `.mat`, zips), atomic writes, hashes.
 //! * [`metrics`]: correlations, noise ceilings, the encoding score, RDMs and their comparison,
 //!   bootstrap intervals. Pure numerics, no files.
-//! * [`benchmark`]: benchmark specifications and the data layouts they read.
-//! * [`submission`]: manifests and safe discovery of submission files.
-//! * [`fit`]: ridge with per-target regularisation (himalaya-style) and PCA.
-//! * [`report`]: the `score.json` schema; [`leaderboard`]: ranking and markdown.
+//! * [`benchmark`]: benchmark specifications (a [`Track`](benchmark::spec::Track) each), the
+//!   data layouts they read, the synthetic cortex.
+//! * [`submission`]: manifests, discovery, parsing, validation and the one writer.
+//! * [`scoring`]: a submission against the truth, into a [`report::ScoreReport`].
+//! * [`leaderboard`]: ranking and markdown, from `score.json` files alone.
+//! * [`reference`](mod@reference): the built-in submissions; [`fit`]: ridge and PCA.
+//!
+//! The library has no command-line code: the `bench` binary parses arguments, calls one function
+//! here, renders the typed report it returns, and exits with [`Error::exit_status`].
 #![deny(missing_docs)]
 
 pub mod benchmark;
 pub mod ceiling;
-pub mod cli;
+pub mod demo;
+mod error;
 pub mod fit;
 pub mod io;
 pub mod leaderboard;
 pub mod metrics;
-pub mod predictions;
 pub mod reference;
 pub mod report;
 pub mod scoring;
 pub mod submission;
-pub mod validate;
+
+pub use error::{Error, ExitStatus};

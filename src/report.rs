@@ -1,13 +1,14 @@
 //! `score.json`: the report of scoring one submission. A public interface: every field is
-//! documented here, the leaderboard is built from these files alone, and the same inputs and seed
-//! give a byte-identical file (no timestamps, sorted maps, fixed float formatting by serde_json).
+//! documented here and in `docs/score-json.md`, the leaderboard is built from these files alone,
+//! and the same inputs and seed give a byte-identical file (no timestamps, sorted maps, fixed
+//! float formatting by serde_json).
 
 use crate::benchmark::spec::Kind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of this schema; bump on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,11 +27,16 @@ pub struct ScoreReport {
     pub headline: Headline,
     /// The noise ceiling(s) used.
     pub noise_ceiling: CeilingInfo,
-    /// Per-target (ROI) scores, shown as leaderboard columns, in the benchmark's order.
+    /// The scores shown as leaderboard columns, in the benchmark's order: RSA, one per target
+    /// ROI; encoding, one per ROI of the benchmark's `columns` ROI set (pooled over subjects and
+    /// hemispheres; empty when the data has no such set).
     pub targets: Vec<NamedScore>,
-    /// Further breakdowns: per subject, hemisphere, ROI set ... (`group` names the breakdown).
-    pub breakdown: Vec<GroupScore>,
-    /// Counts of special cases (encoding: NC == 0, clipped, undefined r).
+    /// Further breakdowns, each by one typed [`Group`]: encoding, per subject, per hemisphere,
+    /// per ROI of every ROI set, and a summary (median, mean raw r); RSA, every subject's rho per
+    /// target.
+    pub breakdown: Vec<Breakdown>,
+    /// Counts of special cases (encoding: `vertices`, `nc_zero`, `clipped_at_100`,
+    /// `undefined_r`; empty for RSA).
     pub counts: BTreeMap<String, u64>,
     /// The bootstrap behind the interval, with every resample's score so the leaderboard can form
     /// paired differences between submissions (same seed ⇒ same resamples).
@@ -106,22 +112,74 @@ pub struct CeilingInfo {
     pub per_target: BTreeMap<String, f64>,
 }
 
-/// One named score with optional interval and extras (p-value, % of ceiling ...).
+/// One named score with the figures that belong to it. Which optional fields are present
+/// depends on the track: `vertices` for encoding groups, `noise_ceiling`, `percent_of_ceiling`,
+/// `t` and `p_value` for RSA targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NamedScore {
-    /// Target name (e.g. `EVC`, `V1v`).
+    /// Target or member name (e.g. `EVC`, `V1v`, `subj01`, `lh`, `median`).
     pub name: String,
     /// The score.
     pub value: f64,
-    /// Further figures about this target, by name.
-    pub extra: BTreeMap<String, f64>,
+    /// Encoding: the number of vertices the mean is over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vertices: Option<u64>,
+    /// RSA target: its noise ceiling (upper bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_ceiling: Option<f64>,
+    /// RSA target: the score as a percentage of its noise ceiling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent_of_ceiling: Option<f64>,
+    /// RSA target: one-sample t statistic of the subjects' squared rho against 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<f64>,
+    /// RSA target: its p-value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+}
+
+impl NamedScore {
+    /// A score with no further figures.
+    pub fn plain(name: impl Into<String>, value: f64) -> Self {
+        NamedScore {
+            name: name.into(),
+            value,
+            vertices: None,
+            noise_ceiling: None,
+            percent_of_ceiling: None,
+            t: None,
+            p_value: None,
+        }
+    }
+}
+
+/// What a breakdown groups by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Group {
+    /// Encoding: each subject (`subj01` ...), pooled over hemispheres.
+    Subject,
+    /// Encoding: each hemisphere (`lh`, `rh`), pooled over subjects.
+    Hemisphere,
+    /// Encoding: each ROI of one ROI set, pooled over subjects and hemispheres.
+    RoiSet {
+        /// The ROI set (`prf-visualrois`, `streams`, ...).
+        set: String,
+    },
+    /// Encoding: the median NNEA over all vertices (`median`) and the mean raw r (`mean_raw_r`).
+    Summary,
+    /// RSA: every subject's Spearman rho with the model for one target (`subject01` ...).
+    SubjectRho {
+        /// The target ROI.
+        target: String,
+    },
 }
 
 /// A breakdown of the score by one grouping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GroupScore {
-    /// The grouping (`subject`, `hemisphere`, `roi:prf-visualrois`, ...).
-    pub group: String,
+pub struct Breakdown {
+    /// The grouping.
+    pub group: Group,
     /// Scores per member of the group.
     pub scores: Vec<NamedScore>,
 }

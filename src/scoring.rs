@@ -1,22 +1,25 @@
 //! Scoring: a submission and a benchmark's held-out truth in, a [`ScoreReport`] out.
 //!
 //! Scoring never reads training data, and refuses to score a submission that `bench validate`
-//! would reject (the same parsers run first).
+//! would reject (the same parsers run first). [`score_all`] scores every submission of a folder,
+//! opening each benchmark's data and truth once.
 
-use crate::benchmark::algonauts2019::{self, Algonauts2019Error};
-use crate::benchmark::spec::{BenchmarkSpec, DataRoots, Kind, SpecError};
-use crate::io::hash::sha256_file;
+use crate::benchmark::algonauts2023::{Layout, Truth};
+use crate::benchmark::dataset::{Dataset, DatasetError, HeldOut, RsaTruth};
+use crate::benchmark::spec::{BenchmarkSpec, DataRoots, EncodingTrack, SpecError, Track};
+use crate::io::atomic::write_atomic;
 use crate::io::IoError;
 use crate::metrics::bootstrap::{self, BootstrapConfig, BootstrapResult};
 use crate::metrics::encoding::{self, EncodingBlock, VertexGroup};
 use crate::metrics::{rsa, MetricsError};
-use crate::predictions::{self, PredictionFiles};
 use crate::report::{
-    BootstrapInfo, CeilingInfo, GroupScore, Headline, NamedScore, ScoreReport, SubmissionInfo,
-    ToolInfo, SCHEMA_VERSION,
+    BootstrapInfo, Breakdown, CeilingInfo, Group, Headline, NamedScore, ScoreReport,
+    SubmissionInfo, ToolInfo, SCHEMA_VERSION,
 };
-use crate::submission::{self, Manifest, SubmissionError};
-use crate::validate::{self, EncodingPredictions, EncodingShape, Problem, ValidationReport};
+use crate::submission::parse::{EncodingPredictions, RsaPredictions};
+use crate::submission::{self, Predictions, SubmissionError};
+use crate::ExitStatus;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -29,168 +32,224 @@ pub struct ScoreOptions {
     pub resamples: usize,
 }
 
+impl ScoreOptions {
+    /// The benchmark's defaults, each overridden where given.
+    pub fn for_benchmark(
+        spec: &BenchmarkSpec,
+        seed: Option<u64>,
+        resamples: Option<usize>,
+    ) -> Self {
+        ScoreOptions {
+            seed: seed.unwrap_or(spec.scoring.seed),
+            resamples: resamples.unwrap_or(spec.scoring.bootstrap),
+        }
+    }
+}
+
 /// Why a submission could not be scored.
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
     /// A file problem.
     #[error(transparent)]
     Io(#[from] IoError),
-    /// The benchmark or its data.
+    /// The benchmark.
     #[error(transparent)]
     Spec(#[from] SpecError),
-    /// The manifest.
+    /// The benchmark's data or truth.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// The submission: manifest, files, validation.
     #[error(transparent)]
     Submission(#[from] SubmissionError),
-    /// The 2019 layout.
+    /// A metric could not be computed from these predictions and truth.
     #[error(transparent)]
-    Algonauts2019(#[from] Algonauts2019Error),
-    /// The 2023 layout.
-    #[error(transparent)]
-    Algonauts2023(#[from] crate::benchmark::algonauts2023::LayoutError),
-    /// A metric could not be computed.
-    #[error("{0}")]
     Metrics(#[from] MetricsError),
-    /// The submission is for another benchmark.
-    #[error("{manifest}: this submission is for benchmark '{found}', not '{expected}'\n  hint: score it with --benchmark {found}, or fix `benchmark` in the manifest")]
-    WrongBenchmark {
-        /// The manifest file.
-        manifest: PathBuf,
-        /// The benchmark asked for.
-        expected: String,
-        /// The manifest's benchmark.
-        found: String,
-    },
-    /// The predictions do not pass validation.
-    #[error("the submission is invalid ({} problem(s)); first: {}: {}\n  hint: run `bench validate` for the full list", .0.problems.len(), .0.problems[0].file, .0.problems[0].found)]
-    Invalid(ValidationReport),
 }
 
-/// The files of a submission folder: from the folder itself, or from `$BRAINBENCH_DATA` when the
-/// manifest says `predictions_from_data`.
-pub fn submission_files(
-    manifest: &Manifest,
-    dir: &Path,
-    roots: &DataRoots,
-) -> Result<PredictionFiles, ScoreError> {
-    match &manifest.predictions_from_data {
-        None => Ok(predictions::gather(dir)?),
-        Some(rel) => {
-            let root = roots.download.as_ref().ok_or_else(|| {
-                IoError::format(
-                    &dir.join(submission::MANIFEST),
-                    format!("predictions_from_data = '{rel}' but BRAINBENCH_DATA is not set"),
-                    "export BRAINBENCH_DATA=/path/to/data (CI sets it to ../shared/data)",
-                )
-            })?;
-            let path = submission::resolve_inside(root, Path::new(rel))?;
-            Ok(predictions::gather(&path)?)
+impl ScoreError {
+    /// The exit status this error maps to.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            ScoreError::Io(_) | ScoreError::Metrics(_) => ExitStatus::InvalidInput,
+            ScoreError::Spec(e) => e.exit_status(),
+            ScoreError::Dataset(e) => e.exit_status(),
+            ScoreError::Submission(e) => e.exit_status(),
         }
     }
 }
 
-/// What the benchmark's public data says an encoding submission must contain.
-pub fn encoding_shape(
-    spec: &BenchmarkSpec,
-    roots: &DataRoots,
-) -> Result<EncodingShape, ScoreError> {
-    let root = spec.require_data_dir(roots)?;
-    Ok(crate::benchmark::algonauts2023::Layout::discover(&root)?.submission_shape())
-}
-
-/// The number of held-out images of an RSA benchmark (from its image folder).
-pub fn rsa_test_images(spec: &BenchmarkSpec, roots: &DataRoots) -> Result<usize, ScoreError> {
-    let root = spec.require_data_dir(roots)?;
-    let rsa = spec.rsa.as_ref().expect("RSA benchmark has an [rsa] table");
-    Ok(algonauts2019::images(&root, &rsa.test_set)?.len())
-}
-
-/// Validates the predictions at `path` (a submission folder, zip or file) for `spec`.
-pub fn validate(
-    spec: &BenchmarkSpec,
-    roots: &DataRoots,
-    path: &Path,
-) -> Result<ValidationReport, ScoreError> {
-    let files = if validate::has_manifest(path) {
-        let manifest = Manifest::read(path)?;
-        check_benchmark(spec, &manifest, path)?;
-        submission_files(&manifest, path, roots)?
-    } else {
-        predictions::gather(path)?
-    };
-    let problems = problems_of(spec, roots, &files)?;
-    Ok(validate::report(&spec.name, &files, problems))
-}
-
-fn problems_of(
-    spec: &BenchmarkSpec,
-    roots: &DataRoots,
-    files: &PredictionFiles,
-) -> Result<Vec<Problem>, ScoreError> {
-    Ok(match spec.kind {
-        Kind::Encoding => validate::parse_encoding(files, &encoding_shape(spec, roots)?).1,
-        Kind::Rsa => {
-            let rsa = spec.rsa.as_ref().expect("RSA benchmark has an [rsa] table");
-            validate::parse_rsa(files, &rsa.targets, rsa_test_images(spec, roots)?).1
-        }
-    })
-}
-
-fn check_benchmark(
-    spec: &BenchmarkSpec,
-    manifest: &Manifest,
-    dir: &Path,
-) -> Result<(), ScoreError> {
-    if manifest.benchmark != spec.name {
-        return Err(ScoreError::WrongBenchmark {
-            manifest: dir.join(submission::MANIFEST),
-            expected: spec.name.clone(),
-            found: manifest.benchmark.clone(),
-        });
-    }
-    Ok(())
-}
-
-/// Scores the submission folder `dir` against `spec`'s held-out truth.
+/// Scores the submission folder `dir` against the dataset's held-out `truth`
+/// (from [`Dataset::held_out`]).
 pub fn score_submission(
-    spec: &BenchmarkSpec,
+    dataset: &Dataset,
+    truth: &HeldOut,
     roots: &DataRoots,
     dir: &Path,
     opts: &ScoreOptions,
 ) -> Result<ScoreReport, ScoreError> {
-    let manifest = Manifest::read(dir)?;
-    check_benchmark(spec, &manifest, dir)?;
-    let files = submission_files(&manifest, dir, roots)?;
-    let root = spec.require_data_dir(roots)?;
+    let loaded = submission::load(dataset, roots, dir)?;
     let cfg = BootstrapConfig {
         n_resamples: opts.resamples,
         seed: opts.seed,
         level: 0.95,
     };
-    let mut report = match spec.kind {
-        Kind::Rsa => {
-            let rsa = spec.rsa.as_ref().expect("RSA benchmark has an [rsa] table");
-            let n = algonauts2019::images(&root, &rsa.test_set)?.len();
-            let (preds, problems) = validate::parse_rsa(&files, &rsa.targets, n);
-            if !problems.is_empty() {
-                return Err(ScoreError::Invalid(validate::report(
-                    &spec.name, &files, problems,
-                )));
-            }
-            score_rsa(spec, &root, &preds, &cfg)?
+    let spec = dataset.spec();
+    let mut report = match (&spec.track, &loaded.predictions, truth) {
+        (Track::Rsa(_), Predictions::Rsa(preds), HeldOut::Rsa(truth)) => {
+            score_rsa(spec, truth, preds, &cfg)?
         }
-        Kind::Encoding => {
-            let layout = crate::benchmark::algonauts2023::Layout::discover(&root)?;
-            let (preds, problems) = validate::parse_encoding(&files, &layout.submission_shape());
-            if !problems.is_empty() {
-                return Err(ScoreError::Invalid(validate::report(
-                    &spec.name, &files, problems,
-                )));
-            }
-            score_encoding(spec, &layout, &preds, &cfg)?
+        (Track::Encoding(track), Predictions::Encoding(preds), HeldOut::Encoding(truth)) => {
+            let layout = Layout::discover(dataset.root()).map_err(DatasetError::from)?;
+            score_encoding(spec, track, &layout, truth, preds, &cfg)?
         }
+        _ => unreachable!("predictions and truth are parsed according to the benchmark's track"),
     };
-    report.submission = manifest.info(&submission::id_of(dir));
-    report.inputs = predictions::hashes(&files);
+    report.submission = loaded.manifest.info(&submission::id_of(dir));
+    report.inputs = submission::files::hashes(&loaded.files);
+    Ok(report)
+}
+
+/// Opens the benchmark's data and truth and scores one submission folder (for a single
+/// submission; [`score_all`] shares the truth between submissions).
+pub fn score_one(
+    spec: &BenchmarkSpec,
+    roots: &DataRoots,
+    dir: &Path,
+    opts: &ScoreOptions,
+) -> Result<ScoreReport, ScoreError> {
+    let dataset = Dataset::open(spec, roots)?;
+    let truth = dataset.held_out()?;
+    score_submission(&dataset, &truth, roots, dir, opts)
+}
+
+/// Writes a report as `score.json` at `path` (atomically).
+pub fn write_report(path: &Path, report: &ScoreReport) -> Result<(), IoError> {
+    write_atomic(path, report.to_json().as_bytes())
+}
+
+/// One submission scored by [`score_all`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoredEntry {
+    /// Submission id (folder name).
+    pub id: String,
+    /// Its benchmark.
+    pub benchmark: String,
+    /// Headline score.
+    pub score: f64,
+    /// The `score.json` written or checked.
+    pub path: PathBuf,
+}
+
+/// A submission [`score_all`] could not score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedEntry {
+    /// The submission folder.
+    pub path: PathBuf,
+    /// The whole error message.
+    pub reason: String,
+}
+
+/// What [`score_all`] did: every submission is in exactly one of `fresh` (scored; with `check`,
+/// its committed `score.json` is identical), `stale` (with `check`: the committed file differs
+/// or is missing) and `failed`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScoreAllReport {
+    /// Scored (and written, or found up to date under `check`).
+    pub fresh: Vec<ScoredEntry>,
+    /// With `check`: scored, but the committed `score.json` is not what the tool produces.
+    pub stale: Vec<ScoredEntry>,
+    /// Could not be scored, with the reason.
+    pub failed: Vec<FailedEntry>,
+}
+
+impl ScoreAllReport {
+    /// 2 if any submission failed, else 1 if any is stale, else 0.
+    pub fn exit_status(&self) -> ExitStatus {
+        if !self.failed.is_empty() {
+            ExitStatus::InvalidInput
+        } else if !self.stale.is_empty() {
+            ExitStatus::BelowGate
+        } else {
+            ExitStatus::Ok
+        }
+    }
+}
+
+/// Scores every submission folder under `submissions` against its manifest's benchmark (or
+/// `benchmark` when given), with the benchmark's bootstrap defaults overridden by `seed` and
+/// `resamples` where given. Without `check` each `score.json` is written; with `check` nothing is
+/// written and each committed file is compared byte for byte. A submission that fails is
+/// reported and the others are still scored.
+pub fn score_all(
+    submissions: &Path,
+    roots: &DataRoots,
+    benchmark: Option<&BenchmarkSpec>,
+    seed: Option<u64>,
+    resamples: Option<usize>,
+    check: bool,
+) -> Result<ScoreAllReport, IoError> {
+    let mut report = ScoreAllReport::default();
+    let mut opened: BTreeMap<String, Result<(Dataset, HeldOut), String>> = BTreeMap::new();
+    for dir in submission::discover(submissions)? {
+        let fail = |reason: String| FailedEntry {
+            path: dir.clone(),
+            reason,
+        };
+        let spec = match benchmark {
+            Some(spec) => spec.clone(),
+            None => match submission::Manifest::read(&dir)
+                .map_err(|e| e.to_string())
+                .and_then(|m| BenchmarkSpec::built_in(&m.benchmark).map_err(|e| e.to_string()))
+            {
+                Ok(spec) => spec,
+                Err(reason) => {
+                    report.failed.push(fail(reason));
+                    continue;
+                }
+            },
+        };
+        let data = opened.entry(spec.name.clone()).or_insert_with(|| {
+            Dataset::open(&spec, roots)
+                .and_then(|d| Ok((d.held_out()?, d)))
+                .map(|(truth, d)| (d, truth))
+                .map_err(|e| e.to_string())
+        });
+        let (dataset, truth) = match data {
+            Ok(pair) => (&pair.0, &pair.1),
+            Err(reason) => {
+                report.failed.push(fail(reason.clone()));
+                continue;
+            }
+        };
+        let opts = ScoreOptions::for_benchmark(&spec, seed, resamples);
+        let scored = match score_submission(dataset, truth, roots, &dir, &opts) {
+            Ok(r) => r,
+            Err(e) => {
+                report.failed.push(fail(e.to_string()));
+                continue;
+            }
+        };
+        let path = dir.join("score.json");
+        let entry = ScoredEntry {
+            id: scored.submission.id.clone(),
+            benchmark: spec.name.clone(),
+            score: scored.headline.value,
+            path: path.clone(),
+        };
+        if check {
+            let committed = std::fs::read_to_string(&path).ok();
+            if committed.as_deref() == Some(scored.to_json().as_str()) {
+                report.fresh.push(entry);
+            } else {
+                report.stale.push(entry);
+            }
+        } else {
+            match write_report(&path, &scored) {
+                Ok(()) => report.fresh.push(entry),
+                Err(e) => report.failed.push(fail(e.to_string())),
+            }
+        }
+    }
     Ok(report)
 }
 
@@ -219,7 +278,7 @@ fn empty_report(
         schema: SCHEMA_VERSION,
         tool: ToolInfo::current(),
         benchmark: spec.name.clone(),
-        kind: spec.kind,
+        kind: spec.kind(),
         submission: SubmissionInfo::default(),
         headline,
         noise_ceiling,
@@ -235,33 +294,22 @@ fn empty_report(
 /// The Algonauts 2019 score (SCIENCE.md §2) with stimulus and subject bootstraps (§3).
 fn score_rsa(
     spec: &BenchmarkSpec,
-    root: &Path,
-    preds: &validate::RsaPredictions,
+    truth: &RsaTruth,
+    preds: &RsaPredictions,
     cfg: &BootstrapConfig,
 ) -> Result<ScoreReport, ScoreError> {
-    let rsa_spec = spec.rsa.as_ref().expect("RSA benchmark has an [rsa] table");
-    let truth_file = algonauts2019::target_file(root, &rsa_spec.test_set);
-    let mut subjects = Vec::new();
     let mut rois = Vec::new();
     let mut per_target = BTreeMap::new();
-    for target in &rsa_spec.targets {
-        let rdms = algonauts2019::subject_rdms(root, &rsa_spec.test_set, target)?;
-        let ceiling = rsa::rdm_noise_ceiling(&rdms)?;
+    for (target, rdms) in &truth.rdms {
+        let ceiling = rsa::rdm_noise_ceiling(rdms)?;
         per_target.insert(target.clone(), ceiling.upper);
-        rois.push(rsa::roi_score(
-            target,
-            &preds[target],
-            &rdms,
-            ceiling.upper,
-        )?);
-        subjects.push(rdms);
+        rois.push(rsa::roi_score(target, &preds[target], rdms, ceiling.upper)?);
     }
     let overall = rsa::overall(rois)?;
     let (stimuli, by_subject) = if cfg.n_resamples > 0 {
-        let boot_rois: Vec<bootstrap::rsa::RsaRoi> = rsa_spec
-            .targets
+        let boot_rois: Vec<bootstrap::rsa::RsaRoi> = truth
+            .rdms
             .iter()
-            .zip(&subjects)
             .map(|(t, s)| bootstrap::rsa::RsaRoi {
                 model: &preds[t],
                 subjects: s,
@@ -274,9 +322,10 @@ fn score_rsa(
     } else {
         (None, None)
     };
+    let targets: Vec<&str> = truth.rdms.iter().map(|(t, _)| t.as_str()).collect();
     let mean_nc = per_target.values().sum::<f64>() / per_target.len() as f64;
     let headline = Headline {
-        metric: format!("R² = mean over {} of the mean over subjects of Spearman(model, subject RDM)², Algonauts 2019", rsa_spec.targets.join(" and ")),
+        metric: format!("R² = mean over {} of the mean over subjects of Spearman(model, subject RDM)², Algonauts 2019", targets.join(" and ")),
         value: overall.score,
         ci_low: stimuli.as_ref().map(|b| b.interval.low),
         ci_high: stimuli.as_ref().map(|b| b.interval.high),
@@ -300,59 +349,50 @@ fn score_rsa(
     report.targets = overall
         .rois
         .iter()
-        .map(|roi| {
-            let mut extra = BTreeMap::from([("noise_ceiling".to_string(), roi.nc)]);
-            if let Some(p) = roi.pct_nc {
-                extra.insert("percent_of_ceiling".into(), p);
-            }
-            if let Some(t) = &roi.ttest {
-                extra.insert("t".into(), t.t);
-                extra.insert("p_value".into(), t.p);
-            }
-            NamedScore {
-                name: roi.name.clone(),
-                value: roi.r2,
-                extra,
-            }
+        .map(|roi| NamedScore {
+            noise_ceiling: Some(roi.nc),
+            percent_of_ceiling: roi.pct_nc,
+            t: roi.ttest.as_ref().map(|t| t.t),
+            p_value: roi.ttest.as_ref().map(|t| t.p),
+            ..NamedScore::plain(&roi.name, roi.r2)
         })
         .collect();
     report.breakdown = overall
         .rois
         .iter()
-        .map(|roi| GroupScore {
-            group: format!("subject rho ({})", roi.name),
+        .map(|roi| Breakdown {
+            group: Group::SubjectRho {
+                target: roi.name.clone(),
+            },
             scores: roi
                 .rho
                 .iter()
                 .enumerate()
-                .map(|(s, r)| NamedScore {
-                    name: format!("subject{:02}", s + 1),
-                    value: *r,
-                    extra: BTreeMap::new(),
-                })
+                .map(|(s, r)| NamedScore::plain(format!("subject{:02}", s + 1), *r))
                 .collect(),
         })
         .collect();
-    report.truth = BTreeMap::from([(rel(root, &truth_file), sha256_file(&truth_file)?)]);
+    report.truth = truth.hashes.clone();
     Ok(report)
 }
 
-fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+/// A vertex group of the encoding breakdown: which [`Group`] it belongs to and its member name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct GroupKey {
+    group: Group,
+    member: String,
 }
 
 /// The Algonauts 2023 devkit score (SCIENCE.md §1), pooled over all subjects and hemispheres,
 /// with the stimulus bootstrap (§3).
 fn score_encoding(
     spec: &BenchmarkSpec,
-    layout: &crate::benchmark::algonauts2023::Layout,
+    track: &EncodingTrack,
+    layout: &Layout,
+    truth: &Truth,
     preds: &EncodingPredictions,
     cfg: &BootstrapConfig,
 ) -> Result<ScoreReport, ScoreError> {
-    let truth = layout.load_truth()?;
     let keys: Vec<&(String, String)> = preds.keys().collect();
     let subject_ids: Vec<&String> = layout.subjects().collect();
     let blocks: Vec<EncodingBlock<f32>> = keys
@@ -374,38 +414,42 @@ fn score_encoding(
         .iter()
         .map(encoding::score_block)
         .collect::<Result<_, _>>()?;
-    // Groups: each subject, each hemisphere, and each named ROI (pooled over subjects).
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut roi_groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Groups: each subject, each hemisphere, and each ROI of each set (pooled over subjects).
+    let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
     let mut offset = 0;
     for k in &keys {
         let t = &truth.blocks[*k];
         let n = t.nc.len();
-        groups
-            .entry(format!("subject:{}", k.0))
-            .or_default()
-            .extend(offset..offset + n);
-        groups
-            .entry(format!("hemisphere:{}", k.1))
-            .or_default()
-            .extend(offset..offset + n);
-        for (roi, vertices) in &t.rois {
-            roi_groups
-                .entry(roi.clone())
+        for (group, member) in [(Group::Subject, &k.0), (Group::Hemisphere, &k.1)] {
+            groups
+                .entry(GroupKey {
+                    group,
+                    member: member.clone(),
+                })
                 .or_default()
-                .extend(vertices.iter().map(|v| offset + v));
+                .extend(offset..offset + n);
+        }
+        for roi in &t.rois {
+            groups
+                .entry(GroupKey {
+                    group: Group::RoiSet {
+                        set: roi.set.clone(),
+                    },
+                    member: roi.name.clone(),
+                })
+                .or_default()
+                .extend(roi.vertices.iter().map(|v| offset + v));
         }
         offset += n;
     }
-    let all_groups: Vec<VertexGroup> = groups
-        .iter()
-        .chain(roi_groups.iter())
-        .map(|(name, vertices)| VertexGroup {
-            name: name.clone(),
-            vertices: vertices.clone(),
+    let (keys, vertex_groups): (Vec<GroupKey>, Vec<VertexGroup>) = groups
+        .into_iter()
+        .map(|(key, vertices)| {
+            let name = format!("{:?}/{}", key.group, key.member);
+            (key, VertexGroup { name, vertices })
         })
-        .collect();
-    let summary = encoding::summarise(&scores, &all_groups)?;
+        .unzip();
+    let summary = encoding::summarise(&scores, &vertex_groups)?;
     let boot = (cfg.n_resamples > 0)
         .then(|| bootstrap::encoding::bootstrap_encoding(&blocks, cfg))
         .transpose()?;
@@ -429,70 +473,34 @@ fn score_encoding(
         ceiling,
         bootstrap_info(cfg, boot.as_ref(), BTreeMap::new()),
     );
-    let group_means: BTreeMap<&str, &encoding::GroupMean> = summary
-        .groups
-        .iter()
-        .map(|g| (g.name.as_str(), g))
-        .collect();
-    // Leaderboard columns: the ROIs of the `streams` set when present (seven columns that cover
-    // the visual hierarchy), else every ROI; all ROIs are in the breakdown.
-    let column_set = if roi_groups.keys().any(|k| k.starts_with("streams/")) {
-        Some("streams/")
-    } else {
-        None
-    };
-    report.targets = roi_groups
-        .keys()
-        .filter(|roi| column_set.is_none_or(|p| roi.starts_with(p)))
-        .filter_map(|roi| {
-            group_means
-                .get(roi.as_str())
-                .and_then(|g| g.mean.map(|m| (roi, m, g.n_vertices)))
-        })
-        .map(|(roi, m, n)| NamedScore {
-            name: column_set
-                .map_or(roi.as_str(), |p| &roi[p.len()..])
-                .to_string(),
-            value: m,
-            extra: BTreeMap::from([("vertices".to_string(), n as f64)]),
-        })
-        .collect();
-    let mut breakdown: BTreeMap<String, Vec<NamedScore>> = BTreeMap::new();
-    for g in &summary.groups {
-        let split = g.name.split_once(':').or_else(|| {
-            g.name
-                .split_once('/')
-                .map(|(set, _)| (set, g.name.as_str()))
-        });
-        if let (Some((kind, name)), Some(mean)) = (split, g.mean) {
+    let mut breakdown: BTreeMap<Group, Vec<NamedScore>> = BTreeMap::new();
+    for (key, g) in keys.iter().zip(&summary.groups) {
+        if let Some(mean) = g.mean {
             breakdown
-                .entry(kind.to_string())
+                .entry(key.group.clone())
                 .or_default()
                 .push(NamedScore {
-                    name: name.to_string(),
-                    value: mean,
-                    extra: BTreeMap::from([("vertices".to_string(), g.n_vertices as f64)]),
+                    vertices: Some(g.n_vertices as u64),
+                    ..NamedScore::plain(&key.member, mean)
                 });
         }
     }
+    let columns = Group::RoiSet {
+        set: track.columns.clone(),
+    };
+    report.targets = breakdown.get(&columns).cloned().unwrap_or_default();
     report.breakdown = breakdown
         .into_iter()
-        .map(|(group, scores)| GroupScore { group, scores })
+        .map(|(group, scores)| Breakdown { group, scores })
         .collect();
-    report.breakdown.push(GroupScore {
-        group: "summary".into(),
+    report.breakdown.push(Breakdown {
+        group: Group::Summary,
         scores: [
             ("median", Some(summary.median)),
             ("mean_raw_r", summary.mean_r),
         ]
         .into_iter()
-        .filter_map(|(n, v)| {
-            v.map(|v| NamedScore {
-                name: n.into(),
-                value: v,
-                extra: BTreeMap::new(),
-            })
-        })
+        .filter_map(|(n, v)| v.map(|v| NamedScore::plain(n, v)))
         .collect(),
     });
     report.counts = BTreeMap::from([

@@ -184,13 +184,19 @@ fn valid_submission_validates_and_scores_100_percent() {
         report["bootstrap"]["samples"].as_array().unwrap().len(),
         100
     );
+    let prf = report["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["group"] == serde_json::json!({"by": "roi-set", "set": "prf-visualrois"}))
+        .expect("a breakdown by the prf-visualrois set, from the mapping files");
     assert!(
-        report["targets"]
+        prf["scores"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["name"] == "prf-visualrois/V1v"),
-        "ROI columns from the mapping files"
+            .any(|t| t["name"] == "V1v" && t["vertices"].is_u64()),
+        "{prf}"
     );
     let written = std::fs::read(env.sub.join("score.json")).unwrap();
     let again = bench(

@@ -112,7 +112,7 @@ fn example_submission_scores_as_the_official_formula() {
         seed: 0,
         resamples: 0,
     };
-    let report = brainbench::scoring::score_submission(&spec, &roots, &dir, &opts).unwrap();
+    let report = brainbench::scoring::score_one(&spec, &roots, &dir, &opts).unwrap();
     let Some(peer) = common::run_peer(
         test,
         "rsa2019_peer.py",
@@ -147,17 +147,17 @@ fn example_submission_scores_as_the_official_formula() {
             &format!("{} R2", t.name),
         );
         close(
-            t.extra["p_value"],
+            t.p_value.unwrap(),
             p["p"].as_f64().unwrap(),
             &format!("{} p", t.name),
         );
         close(
-            t.extra["noise_ceiling"],
+            t.noise_ceiling.unwrap(),
             p["nc"].as_f64().unwrap(),
             &format!("{} NC", t.name),
         );
         close(
-            t.extra["percent_of_ceiling"],
+            t.percent_of_ceiling.unwrap(),
             p["pct_nc"].as_f64().unwrap(),
             &format!("{} %NC", t.name),
         );

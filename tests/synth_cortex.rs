@@ -189,14 +189,20 @@ fn loader_reads_the_synthetic_layout_with_sizes_from_the_files() {
         for ((hemi, n), expected) in s.hemispheres.iter().zip(r.vertices) {
             assert_eq!(*n, expected);
             let rois = layout.rois(s, hemi, *n).unwrap();
-            let names: Vec<&str> = rois.iter().map(|(name, _)| name.as_str()).collect();
+            let names: Vec<String> = rois
+                .iter()
+                .map(|r| format!("{}/{}", r.set, r.name))
+                .collect();
             for roi in [
                 "prf-visualrois/V1v",
                 "prf-visualrois/hV4",
                 "floc-faces/FFA-1",
                 "streams/early",
             ] {
-                assert!(names.contains(&roi), "{hemi}: {roi} missing from {names:?}");
+                assert!(
+                    names.iter().any(|n| n == roi),
+                    "{hemi}: {roi} missing from {names:?}"
+                );
             }
         }
     }

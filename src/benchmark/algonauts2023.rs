@@ -15,9 +15,9 @@
 //! constants), so validation runs without the truth; [`Layout::load_truth`] reads the held-out
 //! part for scoring.
 
+use super::dataset::EncodingShape;
 use crate::io::hash::sha256_file;
 use crate::io::{label_mapping, npy, IoError};
-use crate::validate::EncodingShape;
 use ndarray::{Array2, Ix1, Ix2};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -143,8 +143,19 @@ pub struct TruthBlock {
     pub fmri: Array2<f32>,
     /// Noise ceiling per vertex as a fraction in [0, 1].
     pub nc: Vec<f64>,
-    /// `<roi-set>/<ROI>` → vertex indices of this hemisphere.
-    pub rois: Vec<(String, Vec<usize>)>,
+    /// The ROIs of this hemisphere, with their vertex indices.
+    pub rois: Vec<Roi>,
+}
+
+/// One named ROI of one hemisphere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Roi {
+    /// The ROI set (`prf-visualrois`, `streams`, ...).
+    pub set: String,
+    /// The ROI's name in its set's mapping (`V1v`, `early`, ...).
+    pub name: String,
+    /// Vertex indices of this hemisphere.
+    pub vertices: Vec<usize>,
 }
 
 /// The held-out truth of a whole benchmark.
@@ -324,7 +335,7 @@ impl Layout {
         subject: &Subject,
         hemi: &str,
         n_vertices: usize,
-    ) -> Result<Vec<(String, Vec<usize>)>, LayoutError> {
+    ) -> Result<Vec<Roi>, LayoutError> {
         let dir = subject.dir.join("roi_masks");
         if !dir.is_dir() {
             return Ok(Vec::new());
@@ -375,7 +386,11 @@ impl Layout {
                     .map(|(v, _)| v)
                     .collect();
                 if !vertices.is_empty() {
-                    rois.push((format!("{set}/{roi}"), vertices));
+                    rois.push(Roi {
+                        set: set.to_string(),
+                        name: roi.clone(),
+                        vertices,
+                    });
                 }
             }
         }

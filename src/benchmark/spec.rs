@@ -21,7 +21,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
 ];
 
-/// What a benchmark asks of a submission.
+/// What a benchmark asks of a submission: a label of its [`Track`], recorded in `score.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -31,14 +31,13 @@ pub enum Kind {
     Rsa,
 }
 
-/// The on-disk layout the benchmark's data is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// `Training_Data/{92,118}_Image_Set`, `Test_Data` with `target_fmri.mat` (SCIENCE.md §2).
-    Algonauts2019,
-    /// `subjNN/{training_split,test_split,roi_masks}` (SCIENCE.md §1).
-    Algonauts2023,
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::Encoding => "encoding",
+            Kind::Rsa => "rsa",
+        })
+    }
 }
 
 /// Where a benchmark's data comes from.
@@ -64,16 +63,31 @@ pub struct DataSpec {
     pub how_to_get: String,
 }
 
-/// The `[rsa]` table.
+/// The `[track]` table: what is predicted and how it is scored, with the options of that kind
+/// only. Tagged by `kind = "encoding" | "rsa"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RsaSpec {
-    /// Target ROIs, in column order (e.g. EVC, IT).
-    pub targets: Vec<String>,
-    /// Image sets whose RDMs are training data.
-    pub train_sets: Vec<String>,
-    /// The held-out image set.
-    pub test_set: String,
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Track {
+    /// Responses per vertex (Algonauts 2023 / NSD).
+    Encoding(EncodingTrack),
+    /// RDMs per ROI (Algonauts 2019).
+    Rsa(RsaTrack),
+}
+
+/// The data layouts an encoding benchmark can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EncodingLayout {
+    /// `subjNN/{training_split,test_split,roi_masks}` (SCIENCE.md §1).
+    Algonauts2023,
+}
+
+/// The data layouts an RSA benchmark can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RsaLayout {
+    /// `Training_Data/{92,118}_Image_Set`, `Test_Data` with `target_fmri.mat` (SCIENCE.md §2).
+    Algonauts2019,
 }
 
 /// Which noise ceiling normalises the encoding score.
@@ -83,17 +97,48 @@ pub enum CeilingName {
     /// The organisers' ncsnr-based ceiling (NSD / Algonauts 2023 devkit), the reference.
     #[default]
     Ncsnr,
-    /// Brain-Score's split-half Spearman–Brown ceiling (needs trial-level data).
+    /// Brain-Score's split-half Spearman–Brown ceiling. It needs trial-level test responses; the
+    /// official 2023 layout distributes trial averages only, so a benchmark in that layout that
+    /// asks for it is refused when its file is parsed.
     SplitHalf,
 }
 
-/// The `[encoding]` table.
+/// Options of an encoding benchmark.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EncodingSpec {
+pub struct EncodingTrack {
+    /// Data layout.
+    pub layout: EncodingLayout,
     /// The noise ceiling used.
     #[serde(default)]
     pub ceiling: CeilingName,
+    /// The ROI set whose ROIs are the leaderboard's columns (e.g. `streams`); every ROI is in
+    /// the score's breakdown either way.
+    pub columns: String,
+}
+
+/// Options of an RSA benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RsaTrack {
+    /// Data layout.
+    pub layout: RsaLayout,
+    /// Target ROIs, in column order (e.g. EVC, IT); they are also the leaderboard's columns.
+    pub targets: Vec<String>,
+    /// Image sets whose RDMs are training data.
+    pub train_sets: Vec<String>,
+    /// The held-out image set.
+    pub test_set: String,
+}
+
+impl Track {
+    /// The kind label.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Track::Encoding(_) => Kind::Encoding,
+            Track::Rsa(_) => Kind::Rsa,
+        }
+    }
 }
 
 /// The `[scoring]` table.
@@ -114,18 +159,12 @@ pub struct BenchmarkSpec {
     pub name: String,
     /// Human title for tables.
     pub title: String,
-    /// Encoding or RSA.
-    pub kind: Kind,
-    /// Data layout.
-    pub layout: Layout,
     /// What the benchmark measures, in a few sentences.
     pub description: String,
     /// Where its data is.
     pub data: DataSpec,
-    /// RSA options (RSA benchmarks only).
-    pub rsa: Option<RsaSpec>,
-    /// Encoding options (encoding benchmarks only).
-    pub encoding: Option<EncodingSpec>,
+    /// What is predicted and how it is scored.
+    pub track: Track,
     /// Scoring defaults.
     pub scoring: ScoringSpec,
 }
@@ -167,6 +206,19 @@ pub enum SpecError {
     },
 }
 
+impl SpecError {
+    /// The exit status this error maps to: the benchmark files are built into the tool, so one
+    /// that does not parse is our fault (3); an unknown name or missing data is the user's (2).
+    pub fn exit_status(&self) -> crate::ExitStatus {
+        match self {
+            SpecError::Invalid { .. } => crate::ExitStatus::Internal,
+            SpecError::Unknown { .. } | SpecError::DataMissing { .. } => {
+                crate::ExitStatus::InvalidInput
+            }
+        }
+    }
+}
+
 impl BenchmarkSpec {
     /// Parses and checks one benchmark file's text; `name` is its file stem.
     pub fn parse(name: &str, text: &str) -> Result<Self, SpecError> {
@@ -187,15 +239,24 @@ impl BenchmarkSpec {
                 "make the name field equal the file stem",
             ));
         }
-        match (spec.kind, &spec.rsa, &spec.encoding) {
-            (Kind::Rsa, Some(rsa), None) if !rsa.targets.is_empty() => {}
-            (Kind::Encoding, None, Some(_)) => {}
-            _ => {
+        match &spec.track {
+            Track::Rsa(rsa) if rsa.targets.is_empty() => {
                 return Err(invalid(
-                    format!("kind = {:?} needs exactly its own table", spec.kind),
-                    "an RSA benchmark has an [rsa] table with targets, an encoding one an [encoding] table",
+                    "[track] targets is empty".into(),
+                    "list the ROIs whose RDMs are scored, e.g. targets = [\"EVC\", \"IT\"]",
                 ))
             }
+            Track::Encoding(EncodingTrack {
+                layout: EncodingLayout::Algonauts2023,
+                ceiling: CeilingName::SplitHalf,
+                ..
+            }) => {
+                return Err(invalid(
+                    "ceiling = \"split-half\" needs trial-level test responses, but the algonauts2023 layout holds only trial averages".into(),
+                    "use ceiling = \"ncsnr\" (the devkit's ceiling, computed by the organisers from the trials)",
+                ))
+            }
+            _ => {}
         }
         if spec.scoring.bootstrap == 1 {
             return Err(invalid(
@@ -252,11 +313,16 @@ impl BenchmarkSpec {
         }
     }
 
+    /// What is predicted: encoding or RSA.
+    pub fn kind(&self) -> Kind {
+        self.track.kind()
+    }
+
     /// A short description of the files the layout needs.
     pub fn looked_for(&self) -> &'static str {
-        match self.layout {
-            Layout::Algonauts2019 => "Training_Data/92_Image_Set/target_fmri.mat, Training_Data/118_Image_Set/target_fmri.mat, Test_Data/target_fmri.mat, Test_Data/78images/*.jpg",
-            Layout::Algonauts2023 => "subjNN/training_split/{training_images,training_fmri}, subjNN/test_split/test_images, subjNN/roi_masks, and for scoring subjNN/test_split/{test_fmri,noise_ceiling}",
+        match &self.track {
+            Track::Rsa(_) => "Training_Data/92_Image_Set/target_fmri.mat, Training_Data/118_Image_Set/target_fmri.mat, Test_Data/target_fmri.mat, Test_Data/78images/*.jpg",
+            Track::Encoding(_) => "subjNN/training_split/{training_images,training_fmri}, subjNN/test_split/test_images, subjNN/roi_masks, and for scoring subjNN/test_split/{test_fmri,noise_ceiling}",
         }
     }
 }
@@ -294,7 +360,10 @@ mod tests {
         let all = BenchmarkSpec::all().unwrap();
         assert_eq!(all.len(), BUILT_IN.len());
         let rsa = BenchmarkSpec::built_in("algonauts2019-fmri").unwrap();
-        assert_eq!(rsa.rsa.unwrap().targets, ["EVC", "IT"]);
+        let Track::Rsa(track) = rsa.track else {
+            panic!("algonauts2019-fmri is an RSA benchmark")
+        };
+        assert_eq!(track.targets, ["EVC", "IT"]);
     }
 
     #[test]
@@ -307,14 +376,26 @@ mod tests {
     }
 
     #[test]
-    fn kind_without_its_table_is_rejected() {
+    fn options_of_another_kind_are_rejected() {
         let text = BUILT_IN[0]
             .1
-            .replace("kind = \"rsa\"", "kind = \"encoding\"");
+            .replace("kind = \"rsa\"", "kind = \"encoding\"")
+            .replace("layout = \"algonauts2019\"", "layout = \"algonauts2023\"");
         let err = BenchmarkSpec::parse(BUILT_IN[0].0, &text)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("needs exactly its own table"), "{err}");
+        assert!(err.contains("unknown field `targets`"), "{err}");
+    }
+
+    #[test]
+    fn split_half_ceiling_without_trials_is_refused() {
+        let (name, text) = BUILT_IN[2];
+        let text = text.replace("ceiling = \"ncsnr\"", "ceiling = \"split-half\"");
+        let err = BenchmarkSpec::parse(name, &text).unwrap_err().to_string();
+        assert!(
+            err.contains("trial-level") && err.contains("ncsnr"),
+            "{err}"
+        );
     }
 
     #[test]

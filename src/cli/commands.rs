@@ -1,23 +1,47 @@
-//! One function per subcommand.
+//! One function per subcommand: resolve settings, call one library function, hand its typed
+//! report to [`render`](super::render), return the exit status.
 
-use super::{Cli, Command, DataArgs, DataCommand, ExitStatus, Failure, ScoreArgs};
-use crate::benchmark::spec::{BenchmarkSpec, DataRoots, Kind, Layout};
-use crate::io::atomic::write_atomic;
-use crate::report::ScoreReport;
-use crate::scoring::{self, ScoreOptions};
-use crate::{ceiling, leaderboard, submission};
-use std::path::{Path, PathBuf};
+use super::render;
+use super::{Cli, Command, DataArgs, DataCommand, ScoreArgs};
+use brainbench::benchmark::dataset::Dataset;
+use brainbench::benchmark::spec::{BenchmarkSpec, DataRoots, Track};
+use brainbench::benchmark::synth::{self, SynthConfig};
+use brainbench::leaderboard::{self, BoardStatus};
+use brainbench::scoring::{self, ScoreOptions};
+use brainbench::{ceiling, demo, reference, submission, Error, ExitStatus};
+use std::path::Path;
 
-type CmdResult = Result<ExitStatus, Failure>;
+type CmdResult = Result<ExitStatus, Error>;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
-        Command::Demo { data } => demo(&data),
+        Command::Demo { json, data } => {
+            let report = demo::run(&roots(&data), Path::new("submissions"))?;
+            render::demo(&report, json);
+            Ok(ExitStatus::Ok)
+        }
         Command::Data {
-            what: DataCommand::Synth { seed, force, data },
-        } => synth(seed, force, &data),
-        Command::Benchmarks { json, data } => benchmarks(json, &data),
+            what:
+                DataCommand::Synth {
+                    seed,
+                    force,
+                    json,
+                    data,
+                },
+        } => {
+            let cfg = SynthConfig {
+                seed,
+                ..SynthConfig::default()
+            };
+            let outcome = synth::ensure(&roots(&data).generated, &cfg, force)?;
+            render::synth(&outcome, json);
+            Ok(ExitStatus::Ok)
+        }
+        Command::Benchmarks { json, data } => {
+            render::benchmarks(&brainbench::benchmark::status(&roots(&data))?, json);
+            Ok(ExitStatus::Ok)
+        }
         Command::Ceiling {
             benchmark,
             data,
@@ -29,257 +53,117 @@ pub fn run(cli: Cli) -> CmdResult {
             path,
             json,
             data,
-        } => validate_cmd(benchmark.as_deref(), &path, json, &data),
+        } => {
+            let spec = benchmark_for(benchmark.as_deref(), &path)?;
+            let roots = roots(&data);
+            let dataset = Dataset::open(&spec, &roots)?;
+            let report = submission::validate(&dataset, &roots, &path)?;
+            render::validation(&path, &report, json);
+            Ok(if report.is_valid() {
+                ExitStatus::Ok
+            } else {
+                ExitStatus::InvalidInput
+            })
+        }
         Command::Score(args) => score_cmd(&args),
         Command::Leaderboard {
+            json,
             check,
             submissions,
             out,
-        } => leaderboard_cmd(check, &submissions, &out),
-        Command::Baselines { submissions, data } => baselines(&submissions, &data),
-    }
-}
-
-fn spec(name: &str) -> Result<BenchmarkSpec, Failure> {
-    BenchmarkSpec::built_in(name).map_err(Failure::invalid)
-}
-
-fn print_json(value: &impl serde::Serialize) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("serialisable")
-    );
-}
-
-fn benchmarks(json: bool, data: &DataArgs) -> CmdResult {
-    let roots = DataRoots::resolve(data.data_dir.as_deref());
-    let specs = BenchmarkSpec::all().map_err(Failure::internal)?;
-    let rows: Vec<serde_json::Value> = specs
-        .iter()
-        .map(|s| {
-            let dir = s.data_dir(&roots);
-            serde_json::json!({
-                "name": s.name,
-                "kind": s.kind,
-                "layout": s.layout,
-                "data_dir": dir.as_ref().map(|d| d.display().to_string()),
-                "present": dir.as_ref().is_some_and(|d| d.is_dir()),
-                "needs": s.looked_for(),
-                "how_to_get": s.data.how_to_get,
+        } => {
+            let report = leaderboard::update(&submissions, &out, check)?;
+            render::board(&report, json);
+            Ok(match report.status {
+                BoardStatus::Stale => ExitStatus::BelowGate,
+                BoardStatus::UpToDate | BoardStatus::Written => ExitStatus::Ok,
             })
-        })
-        .collect();
-    if json {
-        print_json(&rows);
-        return Ok(ExitStatus::Ok);
+        }
+        Command::Baselines {
+            json,
+            submissions,
+            data,
+        } => {
+            let outcomes = reference::write_all(&roots(&data), &submissions)?;
+            render::built_in(&outcomes, json);
+            Ok(ExitStatus::Ok)
+        }
     }
-    let mut b = tabled::builder::Builder::default();
-    b.push_record(["benchmark", "kind", "data", "present", "how to get it"]);
-    for (s, row) in specs.iter().zip(&rows) {
-        b.push_record([
-            s.name.clone(),
-            format!("{:?}", s.kind).to_lowercase(),
-            row["data_dir"]
-                .as_str()
-                .unwrap_or("$BRAINBENCH_DATA unset")
-                .to_string(),
-            if row["present"].as_bool() == Some(true) {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-            s.data.how_to_get.clone(),
-        ]);
-    }
-    println!("{}", b.build().with(tabled::settings::Style::sharp()));
-    Ok(ExitStatus::Ok)
+}
+
+fn roots(data: &DataArgs) -> DataRoots {
+    DataRoots::resolve(data.data_dir.as_deref())
 }
 
 fn ceiling_cmd(name: &str, data: Option<&Path>, json: bool, data_args: &DataArgs) -> CmdResult {
-    let spec = spec(name)?;
-    let roots = DataRoots::resolve(data_args.data_dir.as_deref());
+    let spec = BenchmarkSpec::built_in(name)?;
     let root = match data {
         Some(d) => d.to_path_buf(),
-        None => spec.require_data_dir(&roots).map_err(Failure::invalid)?,
+        None => spec.require_data_dir(&roots(data_args))?,
     };
-    match (spec.layout, &spec.rsa) {
-        (Layout::Algonauts2019, Some(rsa)) => {
+    match &spec.track {
+        Track::Rsa(rsa) => {
             let mut sets = rsa.train_sets.clone();
             sets.push(rsa.test_set.clone());
-            let rows =
-                ceiling::rdm_ceilings(&root, &sets, &rsa.targets).map_err(Failure::invalid)?;
-            if json {
-                print_json(&rows);
-            } else {
-                let mut b = tabled::builder::Builder::default();
-                b.push_record([
-                    "image set",
-                    "ROI",
-                    "images",
-                    "subjects",
-                    "upper bound",
-                    "lower bound",
-                ]);
-                for r in &rows {
-                    b.push_record([
-                        r.image_set.clone(),
-                        r.roi.clone(),
-                        r.images.to_string(),
-                        r.subjects.to_string(),
-                        format!("{:.4}", r.upper),
-                        r.lower.map_or_else(|| "—".into(), |l| format!("{l:.4}")),
-                    ]);
-                }
-                println!(
-                    "RDM noise ceilings (squared Spearman, mean over subjects) of {}",
-                    root.display()
-                );
-                println!("{}", b.build().with(tabled::settings::Style::sharp()));
-            }
-            Ok(ExitStatus::Ok)
+            let rows = ceiling::rdm_ceilings(&root, &sets, &rsa.targets)?;
+            render::rdm_ceilings(&root, &rows, json);
         }
-        _ => {
-            let summary = ceiling::encoding_ceilings(&root).map_err(Failure::invalid)?;
-            if json {
-                print_json(&summary);
-            } else {
-                let mut b = tabled::builder::Builder::default();
-                b.push_record([
-                    "subject",
-                    "hemisphere",
-                    "vertices",
-                    "mean NC (%)",
-                    "median NC (%)",
-                    "NC == 0",
-                ]);
-                for r in &summary {
-                    b.push_record([
-                        r.subject.clone(),
-                        r.hemisphere.clone(),
-                        r.vertices.to_string(),
-                        format!("{:.2}", r.mean_percent),
-                        format!("{:.2}", r.median_percent),
-                        r.zero.to_string(),
-                    ]);
-                }
-                println!(
-                    "Noise ceilings (ncsnr, held-out test split) of {}",
-                    root.display()
-                );
-                println!("{}", b.build().with(tabled::settings::Style::sharp()));
-            }
-            Ok(ExitStatus::Ok)
+        Track::Encoding(_) => {
+            let rows = ceiling::encoding_ceilings(&root)?;
+            render::encoding_ceilings(&root, &rows, json);
         }
     }
-}
-
-fn synth(seed: u64, force: bool, data: &DataArgs) -> CmdResult {
-    let roots = DataRoots::resolve(data.data_dir.as_deref());
-    let spec = spec("synthetic-cortex")?;
-    let target = spec
-        .data_dir(&roots)
-        .expect("generated data always has a folder");
-    if target.is_dir() && !force {
-        eprintln!(
-            "{} already exists (use --force to regenerate)",
-            target.display()
-        );
-        return Ok(ExitStatus::Ok);
-    }
-    std::fs::create_dir_all(&roots.generated)
-        .map_err(|e| Failure::invalid(crate::io::IoError::os(&roots.generated, e)))?;
-    let cfg = crate::benchmark::synth::SynthConfig {
-        seed,
-        ..Default::default()
-    };
-    let report =
-        crate::benchmark::synth::generate(&roots.generated, &cfg).map_err(Failure::internal)?;
-    eprintln!("wrote {}", target.display());
-    print_json(&report);
     Ok(ExitStatus::Ok)
 }
 
 /// The benchmark for `path`: the flag, else the manifest's `benchmark`.
-fn benchmark_for(flag: Option<&str>, path: &Path) -> Result<BenchmarkSpec, Failure> {
+fn benchmark_for(flag: Option<&str>, path: &Path) -> Result<BenchmarkSpec, Error> {
     match flag {
-        Some(name) => spec(name),
+        Some(name) => Ok(BenchmarkSpec::built_in(name)?),
         None if path.is_dir() => {
-            let manifest = submission::Manifest::read(path).map_err(Failure::invalid)?;
-            spec(&manifest.benchmark)
+            let manifest = submission::Manifest::read(path)?;
+            Ok(BenchmarkSpec::built_in(&manifest.benchmark)?)
         }
-        None => Err(Failure::invalid(anyhow::anyhow!(
-            "{}: no --benchmark given and no submission.toml to read it from\n  hint: pass --benchmark NAME (see `bench benchmarks`)",
-            path.display()
-        ))),
-    }
-}
-
-fn validate_cmd(benchmark: Option<&str>, path: &Path, json: bool, data: &DataArgs) -> CmdResult {
-    let spec = benchmark_for(benchmark, path)?;
-    let roots = DataRoots::resolve(data.data_dir.as_deref());
-    let report = scoring::validate(&spec, &roots, path).map_err(Failure::invalid)?;
-    if json {
-        print_json(&report);
-    } else if report.problems.is_empty() {
-        println!(
-            "{}: valid submission for {} ({} prediction file(s) checked)",
-            path.display(),
-            spec.name,
-            report.files_checked
-        );
-    } else {
-        println!(
-            "{}: {} problem(s) for benchmark {}:",
-            path.display(),
-            report.problems.len(),
-            spec.name
-        );
-        for p in &report.problems {
-            println!(
-                "\n- {}\n  expected: {}\n  found:    {}\n  fix:      {}",
-                p.file, p.expected, p.found, p.fix
-            );
-        }
-    }
-    Ok(if report.problems.is_empty() {
-        ExitStatus::Ok
-    } else {
-        ExitStatus::InvalidInput
-    })
-}
-
-fn options(args: &ScoreArgs, spec: &BenchmarkSpec) -> ScoreOptions {
-    ScoreOptions {
-        seed: args.seed.unwrap_or(spec.scoring.seed),
-        resamples: args.bootstrap.unwrap_or(spec.scoring.bootstrap),
+        None => Err(Error::Usage {
+            problem: format!(
+                "{}: no --benchmark given and no submission.toml to read it from",
+                path.display()
+            ),
+            hint: "pass --benchmark NAME (see `bench benchmarks`)".into(),
+        }),
     }
 }
 
 fn score_cmd(args: &ScoreArgs) -> CmdResult {
     let roots = DataRoots::resolve(args.data.data_dir.as_deref());
     if args.all {
-        return score_all(args, &roots);
+        let benchmark = args
+            .benchmark
+            .as_deref()
+            .map(BenchmarkSpec::built_in)
+            .transpose()?;
+        let report = scoring::score_all(
+            &args.submissions,
+            &roots,
+            benchmark.as_ref(),
+            args.seed,
+            args.bootstrap,
+            args.check,
+        )?;
+        render::score_all(&report, args.check, args.json);
+        return Ok(report.exit_status());
     }
     let dir = args
         .path
         .as_deref()
         .expect("clap requires a path without --all");
     let spec = benchmark_for(args.benchmark.as_deref(), dir)?;
-    let report = scoring::score_submission(&spec, &roots, dir, &options(args, &spec))
-        .map_err(Failure::invalid)?;
+    let opts = ScoreOptions::for_benchmark(&spec, args.seed, args.bootstrap);
+    let report = scoring::score_one(&spec, &roots, dir, &opts)?;
     let out = args.out.clone().unwrap_or_else(|| dir.join("score.json"));
-    write_atomic(&out, report.to_json().as_bytes()).map_err(Failure::internal)?;
-    if args.json {
-        print!("{}", report.to_json());
-    } else {
-        print_summary(&report);
-        eprintln!("wrote {}", out.display());
-    }
-    Ok(gate(&report, args.min_score))
-}
-
-fn gate(report: &ScoreReport, min: Option<f64>) -> ExitStatus {
-    match min {
+    scoring::write_report(&out, &report)?;
+    render::score(&report, &out, args.json);
+    Ok(match args.min_score {
         Some(min) if report.headline.value < min => {
             eprintln!(
                 "score {:.4} is below --min-score {min}",
@@ -288,141 +172,5 @@ fn gate(report: &ScoreReport, min: Option<f64>) -> ExitStatus {
             ExitStatus::BelowGate
         }
         _ => ExitStatus::Ok,
-    }
-}
-
-fn print_summary(r: &ScoreReport) {
-    let ci = match (r.headline.ci_low, r.headline.ci_high) {
-        (Some(lo), Some(hi)) => format!(" [95% CI {lo:.4}, {hi:.4}]"),
-        _ => String::new(),
-    };
-    println!(
-        "{} / {} on {}: {} = {:.4}{ci}",
-        r.submission.team, r.submission.model, r.benchmark, r.headline.metric, r.headline.value
-    );
-    if let Some(p) = r.headline.percent_of_ceiling {
-        println!(
-            "  {p:.1} % of the noise ceiling ({}: {:.4})",
-            r.noise_ceiling.method, r.noise_ceiling.value
-        );
-    }
-    for t in &r.targets {
-        let extras: Vec<String> = t.extra.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
-        println!("  {:<12} {:.4}  {}", t.name, t.value, extras.join(", "));
-    }
-    for (k, v) in &r.counts {
-        println!("  {k}: {v}");
-    }
-}
-
-fn score_all(args: &ScoreArgs, roots: &DataRoots) -> CmdResult {
-    let dirs = submission::discover(&args.submissions).map_err(Failure::invalid)?;
-    let mut stale = Vec::new();
-    for dir in &dirs {
-        let spec = benchmark_for(args.benchmark.as_deref(), dir)?;
-        let report = scoring::score_submission(&spec, roots, dir, &options(args, &spec))
-            .map_err(|e| Failure::invalid(anyhow::anyhow!("{}: {e}", dir.display())))?;
-        let path = dir.join("score.json");
-        let fresh = report.to_json();
-        if args.check {
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
-                stale.push(path);
-            }
-        } else {
-            write_atomic(&path, fresh.as_bytes()).map_err(Failure::internal)?;
-            println!(
-                "{:<40} {:>10.4}  {}",
-                submission::id_of(dir),
-                report.headline.value,
-                spec.name
-            );
-        }
-    }
-    if !stale.is_empty() {
-        let list: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
-            "out of date (run `bench score --all` and commit):\n  {}",
-            list.join("\n  ")
-        );
-        return Ok(ExitStatus::BelowGate);
-    }
-    if args.check {
-        println!("all {} score.json files are up to date", dirs.len());
-    }
-    Ok(ExitStatus::Ok)
-}
-
-fn baselines(submissions: &Path, data: &DataArgs) -> CmdResult {
-    let roots = DataRoots::resolve(data.data_dir.as_deref());
-    for baseline in crate::reference::baselines::BASELINES {
-        let spec = spec(baseline.benchmark)?;
-        if spec.require_data_dir(&roots).is_err() {
-            eprintln!("skipping {}: {} data not present", baseline.id, spec.name);
-            continue;
-        }
-        let written = crate::reference::baselines::write(baseline, &roots, submissions)
-            .map_err(Failure::invalid)?;
-        println!(
-            "{}: wrote {} prediction file(s)",
-            baseline.id,
-            written.len()
-        );
-    }
-    Ok(ExitStatus::Ok)
-}
-
-fn leaderboard_cmd(check: bool, submissions: &Path, out: &Path) -> CmdResult {
-    let entries = leaderboard::collect_scores(submissions).map_err(Failure::invalid)?;
-    let text = leaderboard::render(entries);
-    if check {
-        if std::fs::read_to_string(out).ok().as_deref() == Some(text.as_str()) {
-            println!("{} is up to date", out.display());
-            return Ok(ExitStatus::Ok);
-        }
-        eprintln!(
-            "{} is stale: run `bench leaderboard` and commit it",
-            out.display()
-        );
-        return Ok(ExitStatus::BelowGate);
-    }
-    write_atomic(out, text.as_bytes()).map_err(Failure::internal)?;
-    eprintln!("wrote {}", out.display());
-    Ok(ExitStatus::Ok)
-}
-
-fn demo(data: &DataArgs) -> CmdResult {
-    let roots = DataRoots::resolve(data.data_dir.as_deref());
-    synth(0, false, data)?;
-    baselines(Path::new("submissions"), data)?;
-    let dirs = submission::discover(Path::new("submissions")).map_err(Failure::invalid)?;
-    let mut entries = Vec::new();
-    for dir in dirs {
-        let Ok(manifest) = submission::Manifest::read(&dir) else {
-            continue;
-        };
-        let spec = spec(&manifest.benchmark)?;
-        if spec.data_dir(&roots).is_none_or(|d| !d.is_dir())
-            || spec.kind == Kind::Rsa && roots.download.is_none()
-        {
-            eprintln!(
-                "skipping {} ({} data not present)",
-                dir.display(),
-                spec.name
-            );
-            continue;
-        }
-        let opts = ScoreOptions {
-            seed: spec.scoring.seed,
-            resamples: spec.scoring.bootstrap,
-        };
-        let report =
-            scoring::score_submission(&spec, &roots, &dir, &opts).map_err(Failure::invalid)?;
-        print_summary(&report);
-        entries.push(leaderboard::Entry {
-            path: PathBuf::from(&dir).join("score.json"),
-            report,
-        });
-    }
-    println!("\n{}", leaderboard::render(entries));
-    Ok(ExitStatus::Ok)
+    })
 }

@@ -1,58 +1,15 @@
-//! Thin clap commands: parse, resolve settings, call one library function, print, pick the exit
-//! code. No logic here that a test could not reach through the library.
+//! The command line of the `bench` binary (not part of the library): clap definitions here,
+//! one thin function per subcommand in [`commands`] that resolves settings, calls one library
+//! function and renders the typed report it returns. No logic here that a test could not reach
+//! through the library.
 
 mod commands;
+mod render;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use commands::run;
-
-/// The process exit status (DESIGN.md): 0 ok, 1 scored but below `--min-score`, 2 invalid input,
-/// 3 internal error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// Success.
-    Ok = 0,
-    /// Scored, but below the `--min-score` gate (or a `--check` found stale files).
-    BelowGate = 1,
-    /// The input is invalid (bad submission, missing data, wrong arguments).
-    InvalidInput = 2,
-    /// A bug or an environment failure.
-    Internal = 3,
-}
-
-impl From<ExitStatus> for std::process::ExitCode {
-    fn from(s: ExitStatus) -> Self {
-        std::process::ExitCode::from(s as u8)
-    }
-}
-
-/// An error with the exit status it maps to.
-#[derive(Debug)]
-pub struct Failure {
-    /// Exit status to use.
-    pub status: ExitStatus,
-    /// What went wrong.
-    pub error: anyhow::Error,
-}
-
-impl Failure {
-    /// A user error (exit 2).
-    pub fn invalid(error: impl Into<anyhow::Error>) -> Self {
-        Failure {
-            status: ExitStatus::InvalidInput,
-            error: error.into(),
-        }
-    }
-    /// An internal error (exit 3).
-    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Failure {
-            status: ExitStatus::Internal,
-            error: error.into(),
-        }
-    }
-}
 
 /// brainbench: score models of the human visual cortex against fMRI, Algonauts-style.
 #[derive(Debug, Parser)]
@@ -77,6 +34,9 @@ pub struct DataArgs {
 pub enum Command {
     /// Generate the synthetic cortex, score the built-in baselines and show the leaderboard.
     Demo {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         /// Data location.
         data: DataArgs,
@@ -130,6 +90,9 @@ pub enum Command {
     /// Write the predictions of the built-in baselines into submissions/ (for benchmarks whose
     /// data is present).
     Baselines {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
         /// Folder of submissions.
         #[arg(long, default_value = "submissions")]
         submissions: PathBuf,
@@ -139,6 +102,9 @@ pub enum Command {
     },
     /// Regenerate leaderboard.md from submissions/*/score.json.
     Leaderboard {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
         /// Fail (exit 1) if leaderboard.md is not what the scores give.
         #[arg(long)]
         check: bool,
@@ -159,9 +125,12 @@ pub enum DataCommand {
         /// Random seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Replace existing data.
+        /// Replace existing data (needed when it was made with another seed).
         #[arg(long)]
         force: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         /// Data location.
         data: DataArgs,

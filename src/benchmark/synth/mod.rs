@@ -207,6 +207,84 @@ pub enum SynthError {
     /// A metric could not be computed (an internal error: the simulation guarantees valid input).
     #[error("synthetic-cortex: {0}")]
     Metrics(#[from] MetricsError),
+    /// The data folder holds a synthetic cortex made with another seed or generator version.
+    #[error("{path}: holds the synthetic cortex of {found}, not of {wanted}\n  hint: pass --force to regenerate it (the folder is replaced), or --data-dir to generate elsewhere")]
+    DifferentData {
+        /// The existing data's manifest.
+        path: PathBuf,
+        /// Its seed and generator version, in words.
+        found: String,
+        /// The ones asked for.
+        wanted: String,
+    },
+}
+
+impl SynthError {
+    /// The exit status this error maps to.
+    pub fn exit_status(&self) -> crate::ExitStatus {
+        match self {
+            SynthError::Metrics(_) => crate::ExitStatus::Internal,
+            _ => crate::ExitStatus::InvalidInput,
+        }
+    }
+}
+
+/// What [`ensure`] found or did.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum SynthOutcome {
+    /// Data of the same seed and generator version was already there and is kept.
+    UpToDate {
+        /// The benchmark folder.
+        root: PathBuf,
+        /// Its seed.
+        seed: u64,
+    },
+    /// The data was generated now.
+    Generated(SynthReport),
+}
+
+/// The seed and generator version recorded in an existing `synthetic-cortex.json`, if readable.
+fn recorded_seed_and_version(manifest: &Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(manifest).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some((
+        json["config"]["seed"].as_u64()?,
+        json["generator_version"].as_u64()?,
+    ))
+}
+
+/// Makes sure `data_dir/synthetic-cortex` holds the data of `cfg`: keeps existing data whose
+/// recorded seed and generator version match, generates it when absent or when `force` is set,
+/// and refuses ([`SynthError::DifferentData`]) to return data of another seed or version.
+/// Only the seed is compared: the other sizes are the benchmark's and fixed by the version.
+pub fn ensure(data_dir: &Path, cfg: &SynthConfig, force: bool) -> Result<SynthOutcome> {
+    let root = data_dir.join(DIR_NAME);
+    if root.exists() && !force {
+        let manifest = root.join(format!("{DIR_NAME}.json"));
+        let wanted = (cfg.seed, u64::from(GENERATOR_VERSION));
+        let describe =
+            |(seed, version): (u64, u64)| format!("seed {seed} (generator version {version})");
+        match recorded_seed_and_version(&manifest) {
+            Some(found) if found == wanted => {
+                return Ok(SynthOutcome::UpToDate {
+                    root,
+                    seed: cfg.seed,
+                })
+            }
+            found => {
+                return Err(SynthError::DifferentData {
+                    path: manifest,
+                    found: found.map_or_else(
+                        || "an unknown seed (its manifest is missing or unreadable)".into(),
+                        describe,
+                    ),
+                    wanted: describe(wanted),
+                })
+            }
+        }
+    }
+    generate(data_dir, cfg).map(SynthOutcome::Generated)
 }
 
 /// Result alias of this module.

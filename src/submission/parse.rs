@@ -1,16 +1,15 @@
-//! `bench validate`: everything wrong with a submission, at once, before anything is scored.
-//! Needs only the benchmark's public part (sizes, names), never the held-out truth.
-//!
-//! The same parsing serves scoring: [`parse_encoding`] and [`parse_rsa`] return the typed
-//! predictions together with every problem found, and scoring refuses to run on any problem.
+//! Prediction files → typed [`Predictions`], collecting every [`Problem`] at once. Needs only
+//! what the benchmark's public data says a submission must contain ([`SubmissionShape`]), never
+//! the truth. Validation reports the problems; scoring refuses to run on any.
 
+use super::layout;
+use super::PredictionFiles;
+use crate::benchmark::dataset::{EncodingShape, RsaShape, SubmissionShape};
 use crate::io::{mat, npy};
 use crate::metrics::rdm::Rdm;
-use crate::predictions::PredictionFiles;
 use ndarray::Array2;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// One thing wrong with a submission, phrased so the team can fix it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,7 +25,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(
+    pub(crate) fn new(
         file: impl Into<String>,
         expected: impl Into<String>,
         found: impl Into<String>,
@@ -41,27 +40,35 @@ impl Problem {
     }
 }
 
-/// The result of validating one submission.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ValidationReport {
-    /// The benchmark checked against.
-    pub benchmark: String,
-    /// Number of prediction files looked at.
-    pub files_checked: usize,
-    /// Everything that must be fixed (empty = valid).
-    pub problems: Vec<Problem>,
-}
-
-/// What an encoding submission must contain: per subject, the number of test images and the
-/// vertex count of each hemisphere, as the benchmark's data says.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EncodingShape {
-    /// `subjNN` → (test images, [(hemisphere, vertices)]).
-    pub subjects: BTreeMap<String, (usize, Vec<(String, usize)>)>,
-}
-
 /// Encoding predictions by (subject, hemisphere), each (test images x vertices).
 pub type EncodingPredictions = BTreeMap<(String, String), Array2<f32>>;
+
+/// RSA predictions by target ROI.
+pub type RsaPredictions = BTreeMap<String, Rdm>;
+
+/// A submission's predictions, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predictions {
+    /// Responses by (subject, hemisphere).
+    Encoding(EncodingPredictions),
+    /// RDMs by target ROI.
+    Rsa(RsaPredictions),
+}
+
+/// Parses the prediction files of a submission to a benchmark of this shape. The predictions
+/// hold what could be parsed; the problems list everything that must be fixed (empty = valid).
+pub fn parse(files: &PredictionFiles, shape: &SubmissionShape) -> (Predictions, Vec<Problem>) {
+    match shape {
+        SubmissionShape::Encoding(s) => {
+            let (p, problems) = parse_encoding(files, s);
+            (Predictions::Encoding(p), problems)
+        }
+        SubmissionShape::Rsa(s) => {
+            let (p, problems) = parse_rsa(files, s);
+            (Predictions::Rsa(p), problems)
+        }
+    }
+}
 
 /// Parses encoding predictions (`subjNN/{lh,rh}_pred_test.npy`), collecting every problem.
 pub fn parse_encoding(
@@ -76,7 +83,7 @@ pub fn parse_encoding(
         .flat_map(|(subj, (n_images, hemis))| {
             hemis.iter().map(move |(hemi, n_vertices)| {
                 (
-                    format!("{subj}/{hemi}_pred_test.npy"),
+                    layout::encoding_file(subj, hemi),
                     (subj.clone(), hemi.clone(), *n_images, *n_vertices),
                 )
             })
@@ -182,29 +189,24 @@ fn constant_problem(label: &str, a: &Array2<f32>) -> Option<Problem> {
     })
 }
 
-/// RSA predictions by target ROI.
-pub type RsaPredictions = BTreeMap<String, Rdm>;
-
 /// Parses RSA predictions: one `.mat` file (v5 or v7.3) holding `<ROI>_RDMs` per target, or one
 /// `.npy` per target named `<ROI>_RDMs.npy`; each an N x N RDM of the test images.
-pub fn parse_rsa(
-    files: &PredictionFiles,
-    targets: &[String],
-    n_images: usize,
-) -> (RsaPredictions, Vec<Problem>) {
+pub fn parse_rsa(files: &PredictionFiles, shape: &RsaShape) -> (RsaPredictions, Vec<Problem>) {
+    let (targets, n_images) = (&shape.targets, shape.n_images);
     let mut problems = Vec::new();
     let mut preds = RsaPredictions::new();
     let mats: Vec<&String> = files.keys().filter(|n| n.ends_with(".mat")).collect();
     let expected = format!(
-        "submit_fmri.mat with {} (each {n_images}x{n_images}), or {}",
+        "{} with {} (each {n_images}x{n_images}), or {}",
+        layout::RSA_MAT_FILE,
         targets
             .iter()
-            .map(|t| format!("{t}_RDMs"))
+            .map(|t| layout::rsa_variable(t))
             .collect::<Vec<_>>()
             .join(", "),
         targets
             .iter()
-            .map(|t| format!("{t}_RDMs.npy"))
+            .map(|t| layout::rsa_npy_file(t))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -216,7 +218,7 @@ pub fn parse_rsa(
                 .join(", "),
             "a single .mat file",
             format!("{} .mat files", mats.len()),
-            "keep only submit_fmri.mat",
+            format!("keep only {}", layout::RSA_MAT_FILE),
         ));
         return (preds, problems);
     }
@@ -225,12 +227,15 @@ pub fn parse_rsa(
             "(submission)",
             expected,
             "no prediction files",
-            "add submit_fmri.mat (MATLAB, v5 or v7.3) with one N x N RDM per ROI",
+            format!(
+                "add {} (MATLAB, v5 or v7.3) with one N x N RDM per ROI",
+                layout::RSA_MAT_FILE
+            ),
         ));
         return (preds, problems);
     }
     for target in targets {
-        let var = format!("{target}_RDMs");
+        let var = layout::rsa_variable(target);
         let parsed = if let Some(name) = mats.first() {
             let file = &files[*name];
             let label = file.label.display().to_string();
@@ -255,7 +260,7 @@ pub fn parse_rsa(
                 })
                 .map(|a| (label, a))
         } else {
-            let name = format!("{var}.npy");
+            let name = layout::rsa_npy_file(target);
             match files.get(&name) {
                 None => Err(Problem::new(
                     &name,
@@ -307,22 +312,4 @@ pub fn parse_rsa(
         }
     }
     (preds, problems)
-}
-
-/// The report for `files` parsed with either parser.
-pub fn report(
-    benchmark: &str,
-    files: &PredictionFiles,
-    problems: Vec<Problem>,
-) -> ValidationReport {
-    ValidationReport {
-        benchmark: benchmark.to_string(),
-        files_checked: files.len(),
-        problems,
-    }
-}
-
-/// Whether `path` looks like a submission folder (has a manifest).
-pub fn has_manifest(path: &Path) -> bool {
-    path.join(crate::submission::MANIFEST).is_file()
 }

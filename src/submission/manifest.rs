@@ -1,18 +1,11 @@
-//! Submissions: `submissions/<id>/submission.toml` (who and what) plus prediction files in the
-//! benchmark's official layout, and the safe discovery of those files.
-//!
-//! Prediction files must live inside the submission folder: a symlink that resolves outside it
-//! is refused. The one controlled exception is `predictions_from_data`, a path relative to
-//! `$BRAINBENCH_DATA` for published submissions that may not be copied into the repository (the
-//! Algonauts 2019 example submission).
+//! `submission.toml`: who submitted what, for which benchmark.
 
-use crate::io::IoError;
+use super::paths::is_plain_relative;
+use super::{SubmissionError, MANIFEST};
+use crate::io::atomic::write_atomic;
 use crate::report::SubmissionInfo;
 use serde::{Deserialize, Serialize};
-use std::path::{Component, Path, PathBuf};
-
-/// The manifest file name inside a submission folder.
-pub const MANIFEST: &str = "submission.toml";
+use std::path::Path;
 
 /// `submission.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,24 +25,6 @@ pub struct Manifest {
     pub date: Option<String>,
     /// Predictions read from `$BRAINBENCH_DATA/<this path>` instead of the folder.
     pub predictions_from_data: Option<String>,
-}
-
-/// Errors reading a submission.
-#[derive(Debug, thiserror::Error)]
-pub enum SubmissionError {
-    /// File-level problem.
-    #[error(transparent)]
-    Io(#[from] IoError),
-    /// The manifest is missing or invalid.
-    #[error("{path}: {problem}\n  hint: {hint}")]
-    Manifest {
-        /// The manifest path.
-        path: PathBuf,
-        /// What is wrong.
-        problem: String,
-        /// How to fix it.
-        hint: String,
-    },
 }
 
 impl Manifest {
@@ -106,6 +81,16 @@ impl Manifest {
         Ok(m)
     }
 
+    /// Writes `<dir>/submission.toml` (atomically); [`read`](Self::read) gives back `self`.
+    pub fn write(&self, dir: &Path) -> Result<(), SubmissionError> {
+        let text = toml::to_string(self).map_err(|e| SubmissionError::Manifest {
+            path: dir.join(MANIFEST),
+            problem: format!("cannot serialise the manifest: {e}"),
+            hint: "use plain text values".into(),
+        })?;
+        Ok(write_atomic(&dir.join(MANIFEST), text.as_bytes())?)
+    }
+
     /// The manifest fields as recorded in `score.json`.
     pub fn info(&self, id: &str) -> SubmissionInfo {
         SubmissionInfo {
@@ -117,64 +102,6 @@ impl Manifest {
             date: self.date.clone(),
         }
     }
-}
-
-/// Whether `p` is relative and has no `..`, root or prefix components.
-pub fn is_plain_relative(p: &Path) -> bool {
-    !p.as_os_str().is_empty()
-        && p.components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
-/// Resolves `rel` inside `root`, refusing anything (a `..`, an absolute path, a symlink) that
-/// ends up outside `root`.
-pub fn resolve_inside(root: &Path, rel: &Path) -> Result<PathBuf, IoError> {
-    let candidate = root.join(rel);
-    if !is_plain_relative(rel) {
-        return Err(IoError::format(
-            &candidate,
-            format!(
-                "the path '{}' escapes its folder {}",
-                rel.display(),
-                root.display()
-            ),
-            "keep prediction files inside the submission folder",
-        ));
-    }
-    let real_root = root.canonicalize().map_err(|e| IoError::os(root, e))?;
-    let real = candidate
-        .canonicalize()
-        .map_err(|e| IoError::os(&candidate, e))?;
-    if !real.starts_with(&real_root) {
-        return Err(IoError::format(
-            &candidate,
-            format!("resolves to {} outside the submission folder {}", real.display(), real_root.display()),
-            "replace the symlink by the file itself; predictions must live inside the submission folder",
-        ));
-    }
-    Ok(real)
-}
-
-/// The submission folders under `root` (those with a `submission.toml`), in name order.
-pub fn discover(root: &Path) -> Result<Vec<PathBuf>, IoError> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .map_err(|e| IoError::os(root, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join(MANIFEST).is_file())
-        .collect();
-    dirs.sort();
-    Ok(dirs)
-}
-
-/// The id of the submission in `dir` (its folder name).
-pub fn id_of(dir: &Path) -> String {
-    dir.canonicalize()
-        .ok()
-        .as_deref()
-        .and_then(Path::file_name)
-        .or_else(|| dir.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "submission".to_string())
 }
 
 #[cfg(test)]
@@ -214,15 +141,18 @@ mod tests {
     }
 
     #[test]
-    fn symlink_outside_the_folder_is_refused() {
-        let outside = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("x.npy"), b"x").unwrap();
+    fn write_then_read_gives_the_same_manifest() {
         let d = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(outside.path().join("x.npy"), d.path().join("x.npy")).unwrap();
-        let err = resolve_inside(d.path(), Path::new("x.npy"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("outside the submission folder"), "{err}");
-        assert!(resolve_inside(d.path(), Path::new("../x.npy")).is_err());
+        let m = Manifest {
+            team: "t \"quoted\"".into(),
+            model: "m".into(),
+            benchmark: "synthetic-cortex".into(),
+            description: "line one\nline two".into(),
+            link: Some("https://example.org".into()),
+            date: Some("2026-12-01".into()),
+            predictions_from_data: None,
+        };
+        m.write(d.path()).unwrap();
+        assert_eq!(Manifest::read(d.path()).unwrap(), m);
     }
 }
