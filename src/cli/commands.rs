@@ -1,5 +1,5 @@
 //! One function per subcommand: resolve settings, call one library function, hand its typed
-//! report to [`render`](super::render), return the exit status.
+//! report to [`render`], return the exit status.
 
 use super::render;
 use super::{Cli, Command, DataArgs, DataCommand, ScoreArgs};

@@ -1,6 +1,6 @@
 //! The one writer of submissions: a manifest and predictions in, a folder in the benchmark's
-//! official layout out. It is the exact inverse of [`gather`](super::gather) +
-//! [`parse`](super::parse): what it writes parses back to the same predictions (tested below).
+//! official layout out. It is the exact inverse of [`gather`](super::gather()) +
+//! [`parse`](super::parse()): what it writes parses back to the same predictions (tested below).
 //! Every file is written atomically (temporary file, then rename).
 
 use super::{layout, Manifest, Predictions, SubmissionError};
