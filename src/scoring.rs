@@ -117,6 +117,9 @@ pub fn score_one(
     dir: &Path,
     opts: &ScoreOptions,
 ) -> Result<ScoreReport, ScoreError> {
+    // A manifest for another benchmark is the more useful message than that benchmark's data
+    // being absent.
+    submission::validate::check_benchmark(spec, &submission::Manifest::read(dir)?, dir)?;
     let dataset = Dataset::open(spec, roots)?;
     let truth = dataset.held_out()?;
     score_submission(&dataset, &truth, roots, dir, opts)

@@ -513,3 +513,119 @@ fn missing_truth_file_says_what_scoring_needs() {
         text(&o)
     );
 }
+
+#[test]
+fn score_all_scores_the_others_and_reports_every_failure() {
+    let env = setup();
+    let subs = env.sub.parent().unwrap().to_path_buf();
+    write_submission(&subs.join("team-b"), "synthetic-cortex");
+    // Two broken submissions: an unknown benchmark, and a transposed prediction.
+    write_submission(&subs.join("team-c"), "no-such-benchmark");
+    write_submission(&subs.join("team-d"), "synthetic-cortex");
+    let lh = subs.join("team-d/subj01/lh_pred_test.npy");
+    let a: ndarray::ArrayD<f32> = npy::read(&lh).unwrap();
+    npy::write(&lh, a.t().as_standard_layout().view()).unwrap();
+    let all = |extra: &[&str]| {
+        let mut a = vec![
+            "score",
+            "--all",
+            "--submissions",
+            s(&subs),
+            "--bootstrap",
+            "20",
+        ];
+        a.extend_from_slice(extra);
+        bench(&env, &a)
+    };
+    let o = all(&["--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = report["fresh"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["team-a", "team-b"]);
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{report}");
+    assert!(failed[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("unknown benchmark 'no-such-benchmark'"));
+    assert!(failed[1]["reason"].as_str().unwrap().contains("transposed"));
+    assert!(subs.join("team-b/score.json").is_file());
+    assert!(!subs.join("team-d/score.json").exists());
+
+    // --check: up to date for the written ones, then stale once a file changes (exit 1 when
+    // nothing failed).
+    std::fs::remove_dir_all(subs.join("team-c")).unwrap();
+    std::fs::remove_dir_all(subs.join("team-d")).unwrap();
+    let o = all(&["--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let path = subs.join("team-b/score.json");
+    let committed = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, committed.replace("\"seed\": 0", "\"seed\": 1")).unwrap();
+    let o = all(&["--check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("STALE"), "{}", text(&o));
+}
+
+#[test]
+fn an_unwritable_out_path_is_the_users_error() {
+    let env = setup();
+    let o = bench(
+        &env,
+        &[
+            "score",
+            s(&env.sub),
+            "--bootstrap",
+            "0",
+            "--out",
+            "missing/dir/x.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert_eq!(t.matches("missing/dir/x.json").count(), 1, "{t}");
+    assert_eq!(t.matches("No such file or directory").count(), 1, "{t}");
+}
+
+#[test]
+fn an_unreadable_truth_file_is_the_users_error() {
+    let env = setup();
+    let truth = env
+        .data
+        .join("synthetic-cortex/subj01/test_split/test_fmri/lh_test_fmri.npy");
+    std::fs::write(&truth, b"not an npy file").unwrap();
+    let o = bench(&env, &["score", s(&env.sub), "--bootstrap", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(
+        text(&o).matches("lh_test_fmri.npy").count(),
+        1,
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn synth_with_another_seed_refuses_existing_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(data.join("synthetic-cortex")).unwrap();
+    std::fs::write(
+        data.join("synthetic-cortex/synthetic-cortex.json"),
+        r#"{"config": {"seed": 0}, "generator_version": 1}"#,
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["data", "synth", "--seed", "5", "--data-dir", s(&data)])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("seed 0") && text(&o).contains("--force"),
+        "{}",
+        text(&o)
+    );
+}

@@ -172,16 +172,18 @@ fn ridge_matches_himalaya() {
     };
     let results = out["results"].as_array().unwrap();
     assert_eq!(results.len(), ours.len());
-    for ((label, model, pred), peer) in ours.iter().zip(results) {
+    for ((label, model, pred), peer) in common::paired("ridge cases", ours.iter(), results) {
         let alphas = vector(&peer["best_alphas"]);
-        for (j, (a, b)) in model.best_alphas().iter().zip(&alphas).enumerate() {
+        for (j, (a, b)) in
+            common::paired("best alphas", model.best_alphas().iter(), &alphas).enumerate()
+        {
             assert!(
                 (a - b).abs() <= 1e-12 * b,
                 "{label}: target {j} alpha {a} vs himalaya {b}"
             );
         }
         let cv = vector(&peer["cv_scores"]);
-        for (j, (a, b)) in model.cv_scores().iter().zip(&cv).enumerate() {
+        for (j, (a, b)) in common::paired("cv scores", model.cv_scores().iter(), &cv).enumerate() {
             assert!(
                 (a - b).abs() <= 1e-8,
                 "{label}: target {j} cv score {a} vs himalaya {b}"
@@ -222,7 +224,11 @@ fn kfold_matches_sklearn() {
     ) else {
         return;
     };
-    for (case, peer) in cases.iter().zip(out["results"].as_array().unwrap()) {
+    for (case, peer) in common::paired(
+        "kfold cases",
+        cases.iter(),
+        out["results"].as_array().unwrap(),
+    ) {
         let (n, k) = (
             case["n"].as_u64().unwrap() as usize,
             case["k"].as_u64().unwrap() as usize,
@@ -282,7 +288,9 @@ fn pca_matches_sklearn() {
     ) else {
         return;
     };
-    for ((label, pca, transformed), peer) in ours.iter().zip(out["results"].as_array().unwrap()) {
+    for ((label, pca, transformed), peer) in
+        common::paired("pca cases", ours.iter(), out["results"].as_array().unwrap())
+    {
         assert_eq!(pca.n_components(), transformed.ncols());
         let checks: [(&str, Vec<f64>, Vec<f64>); 6] = [
             ("mean", pca.mean().to_vec(), vector(&peer["mean"]).to_vec()),

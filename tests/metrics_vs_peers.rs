@@ -105,7 +105,7 @@ fn pearson_and_encoding_score_match_scipy_and_the_devkit() {
         let got = pearson_columns(p.view(), t.view()).unwrap();
         let want = vecf(&res[k]);
         assert_eq!(got.len(), want.len());
-        for (v, (g, w)) in got.iter().zip(&want).enumerate() {
+        for (v, (g, w)) in common::paired("per-vertex values", got.iter(), &want).enumerate() {
             assert_close(*g, *w, 1e-9, &format!("pearson shape {k} vertex {v}"));
         }
         let block = EncodingBlock {
@@ -119,7 +119,8 @@ fn pearson_and_encoding_score_match_scipy_and_the_devkit() {
     let summary = summarise(&scores, &[]).unwrap();
     let enc = &res[shapes.len()];
     let pooled: Vec<f64> = scores.iter().flat_map(|s| s.nnea.iter().copied()).collect();
-    for (v, (g, w)) in pooled.iter().zip(vecf(&enc["nnea"])).enumerate() {
+    for (v, (g, w)) in common::paired("pooled nnea", pooled.iter(), vecf(&enc["nnea"])).enumerate()
+    {
         assert_close(Some(*g), w, 1e-9, &format!("nnea vertex {v}"));
     }
     assert_close(Some(summary.mean), f(&enc["mean"]), 1e-9, "pooled mean");
@@ -151,9 +152,9 @@ fn rank_statistics_match_scipy_and_rsatoolbox_with_ties() {
     let Some(res) = peer("rank_statistics", cases) else {
         return;
     };
-    for (k, ((x, y), want)) in inputs.iter().zip(&res).enumerate() {
+    for (k, ((x, y), want)) in common::paired("rank inputs", inputs.iter(), &res).enumerate() {
         let ranks = rankdata(x).unwrap();
-        for (g, w) in ranks.iter().zip(vecf(&want["rankdata"])) {
+        for (g, w) in common::paired("rankdata", ranks.iter(), vecf(&want["rankdata"])) {
             assert_eq!(Some(*g), w, "rankdata case {k}");
         }
         assert_close(
@@ -199,7 +200,7 @@ fn ncsnr_and_noise_ceiling_match_the_nsd_and_devkit_formulas() {
         let all = ncsnr(&tr, TotalVariance::AllTrials).unwrap();
         let nc = noise_ceiling(&z, &test_trials).unwrap();
         for (name, got) in [("zscored", &z), ("all_trials", &all), ("nc", &nc)] {
-            for (k, (g, w)) in got.iter().zip(vecf(&res[0][name])).enumerate() {
+            for (k, (g, w)) in common::paired(name, got.iter(), vecf(&res[0][name])).enumerate() {
                 assert_close(Some(*g), w, 1e-9, &format!("{name} vertex {k}"));
             }
         }
@@ -243,7 +244,9 @@ fn rdms_ttest_and_percentiles_match_scipy_and_numpy() {
             ("cosine", Dissimilarity::Cosine),
         ] {
             let rdm = Rdm::from_patterns(p.view(), d).unwrap();
-            for (i, (g, w)) in rdm.upper().iter().zip(vecf(&res[k][name])).enumerate() {
+            for (i, (g, w)) in
+                common::paired(name, rdm.upper().iter(), vecf(&res[k][name])).enumerate()
+            {
                 assert_close(
                     Some(*g),
                     w,
@@ -253,11 +256,11 @@ fn rdms_ttest_and_percentiles_match_scipy_and_numpy() {
             }
         }
     }
-    for (x, want) in stats_inputs.iter().zip(&res[pats.len()..]) {
+    for (x, want) in common::paired("statistics inputs", stats_inputs.iter(), &res[pats.len()..]) {
         let t = ttest_1samp(x, 0.0).unwrap().unwrap();
         assert_close(Some(t.t), f(&want["t"]), 1e-9, "t");
         assert_close(Some(t.p), f(&want["p"]), 1e-9, "p");
-        for (qq, w) in q.iter().zip(vecf(&want["percentiles"])) {
+        for (qq, w) in common::paired("percentiles", q.iter(), vecf(&want["percentiles"])) {
             assert_close(
                 Some(percentile(x, qq / 100.0).unwrap()),
                 w,
@@ -291,7 +294,7 @@ fn rsa_score_and_rdm_ceiling_match_scipy() {
     };
     let nc = rdm_noise_ceiling(&subjects).unwrap();
     let s = roi_score("EVC", &model, &subjects, nc.upper).unwrap();
-    for (g, w) in s.rho.iter().zip(vecf(&res[0]["rho"])) {
+    for (g, w) in common::paired("rho", s.rho.iter(), vecf(&res[0]["rho"])) {
         assert_close(Some(*g), w, 1e-12, "rho_s");
     }
     assert_close(Some(s.r2), f(&res[0]["r2"]), 1e-12, "R2");
@@ -355,7 +358,13 @@ fn encoding_bootstrap_matches_numpy_on_the_same_draws() {
     let Some(res) = peer("encoding_bootstrap", vec![case]) else {
         return;
     };
-    for (b, (g, w)) in got.samples.iter().zip(vecf(&res[0]["samples"])).enumerate() {
+    for (b, (g, w)) in common::paired(
+        "bootstrap samples",
+        got.samples.iter(),
+        vecf(&res[0]["samples"]),
+    )
+    .enumerate()
+    {
         assert_close(Some(*g), w, 1e-9, &format!("resample {b}"));
     }
     assert_close(

@@ -3,7 +3,6 @@
 
 use super::render;
 use super::{Cli, Command, DataArgs, DataCommand, ScoreArgs};
-use brainbench::benchmark::dataset::Dataset;
 use brainbench::benchmark::spec::{BenchmarkSpec, DataRoots, Track};
 use brainbench::benchmark::synth::{self, SynthConfig};
 use brainbench::leaderboard::{self, BoardStatus};
@@ -55,9 +54,7 @@ pub fn run(cli: Cli) -> CmdResult {
             data,
         } => {
             let spec = benchmark_for(benchmark.as_deref(), &path)?;
-            let roots = roots(&data);
-            let dataset = Dataset::open(&spec, &roots)?;
-            let report = submission::validate(&dataset, &roots, &path)?;
+            let report = submission::validate(&spec, &roots(&data), &path)?;
             render::validation(&path, &report, json);
             Ok(if report.is_valid() {
                 ExitStatus::Ok

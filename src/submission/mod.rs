@@ -55,7 +55,7 @@ pub enum SubmissionError {
         found: String,
     },
     /// The predictions do not pass validation.
-    #[error("the submission is invalid ({} problem(s)); first: {}: {}\n  hint: run `bench validate` for the full list", .0.problems.len(), .0.problems[0].file, .0.problems[0].found)]
+    #[error("the submission is invalid ({} problem(s)); the first: {}\n  expected: {}\n  found:    {}\n  fix:      {}\n  hint: run `bench validate` for the full list", .0.problems.len(), .0.problems[0].file, .0.problems[0].expected, .0.problems[0].found, .0.problems[0].fix)]
     Invalid(ValidationReport),
     /// The manifest is missing or invalid.
     #[error("{path}: {problem}\n  hint: {hint}")]

@@ -5,7 +5,7 @@
 use super::{files, parse, paths, Manifest, PredictionFiles, Predictions, Problem};
 use super::{SubmissionError, MANIFEST};
 use crate::benchmark::dataset::Dataset;
-use crate::benchmark::spec::DataRoots;
+use crate::benchmark::spec::{BenchmarkSpec, DataRoots};
 use crate::io::IoError;
 use serde::Serialize;
 use std::path::Path;
@@ -44,20 +44,26 @@ pub fn has_manifest(path: &Path) -> bool {
     path.join(MANIFEST).is_file()
 }
 
-/// Validates the predictions at `path` (a submission folder, zip or file) for the dataset's
-/// benchmark. Problems with the predictions are in the report; an error is returned only when
-/// the submission cannot be read at all (no manifest fields, another benchmark's manifest).
+/// Validates the predictions at `path` (a submission folder, zip or file) for benchmark `spec`,
+/// reading only its public data. Problems with the predictions are in the report; an error is
+/// returned when the submission cannot be read at all (a bad manifest, another benchmark's
+/// manifest) or the benchmark's public data is missing.
 pub fn validate(
-    dataset: &Dataset,
+    spec: &BenchmarkSpec,
     roots: &DataRoots,
     path: &Path,
 ) -> Result<ValidationReport, SubmissionError> {
-    let files = if has_manifest(path) {
+    let manifest = if has_manifest(path) {
         let manifest = Manifest::read(path)?;
-        check_benchmark(dataset, &manifest, path)?;
-        submission_files(&manifest, path, roots)?
+        check_benchmark(spec, &manifest, path)?;
+        Some(manifest)
     } else {
-        files::gather(path)?
+        None
+    };
+    let dataset = Dataset::open(spec, roots)?;
+    let files = match &manifest {
+        Some(m) => submission_files(m, path, roots)?,
+        None => files::gather(path)?,
     };
     let (_, problems) = parse(&files, &dataset.submission_shape());
     Ok(ValidationReport {
@@ -75,7 +81,7 @@ pub fn load(
     dir: &Path,
 ) -> Result<LoadedSubmission, SubmissionError> {
     let manifest = Manifest::read(dir)?;
-    check_benchmark(dataset, &manifest, dir)?;
+    check_benchmark(dataset.spec(), &manifest, dir)?;
     let files = submission_files(&manifest, dir, roots)?;
     let (predictions, problems) = parse(&files, &dataset.submission_shape());
     if !problems.is_empty() {
@@ -115,12 +121,13 @@ pub fn submission_files(
     }
 }
 
-fn check_benchmark(
-    dataset: &Dataset,
+/// Refuses a manifest that names another benchmark than `spec`.
+pub fn check_benchmark(
+    spec: &BenchmarkSpec,
     manifest: &Manifest,
     dir: &Path,
 ) -> Result<(), SubmissionError> {
-    let expected = &dataset.spec().name;
+    let expected = &spec.name;
     if &manifest.benchmark != expected {
         return Err(SubmissionError::WrongBenchmark {
             manifest: dir.join(MANIFEST),

@@ -87,3 +87,27 @@ pub fn real_data(test: &str) -> Option<PathBuf> {
         }
     }
 }
+
+/// Pairs our values with the peer's after asserting there are as many of each: a bare `zip`
+/// stops at the shorter side, so an empty or truncated peer result would pass every comparison.
+pub fn paired<A, B>(
+    what: &str,
+    ours: A,
+    peer: B,
+) -> std::iter::Zip<<A as IntoIterator>::IntoIter, <B as IntoIterator>::IntoIter>
+where
+    A: IntoIterator,
+    B: IntoIterator,
+    <A as IntoIterator>::IntoIter: ExactSizeIterator,
+    <B as IntoIterator>::IntoIter: ExactSizeIterator,
+{
+    let (ours, peer) = (ours.into_iter(), peer.into_iter());
+    assert_eq!(
+        ours.len(),
+        peer.len(),
+        "{what}: {} values of ours against {} of the peer",
+        ours.len(),
+        peer.len()
+    );
+    ours.zip(peer)
+}

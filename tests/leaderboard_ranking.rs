@@ -1,0 +1,170 @@
+//! The leaderboard's decisions: ranking, ties sharing a rank, the *vs. above* marks, entries
+//! that cannot be ranked, and score files that cannot be read.
+
+use brainbench::benchmark::spec::Kind;
+use brainbench::leaderboard::{self, rank, Entry, Scores, VersusAbove};
+use brainbench::report::{
+    BootstrapInfo, CeilingInfo, Headline, ScoreReport, SubmissionInfo, ToolInfo, SCHEMA_VERSION,
+};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A report whose 100 resamples are `value + offsets[b]`.
+fn entry(id: &str, value: f64, offsets: &[f64]) -> Entry {
+    Entry {
+        path: PathBuf::from(format!("submissions/{id}/score.json")),
+        report: ScoreReport {
+            schema: SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            benchmark: "synthetic-cortex".into(),
+            kind: Kind::Encoding,
+            submission: SubmissionInfo {
+                id: id.into(),
+                team: format!("team {id}"),
+                model: "m".into(),
+                description: "d".into(),
+                link: None,
+                date: None,
+            },
+            headline: Headline {
+                metric: "score".into(),
+                value,
+                ci_low: None,
+                ci_high: None,
+                percent_of_ceiling: None,
+            },
+            noise_ceiling: CeilingInfo {
+                method: "ncsnr".into(),
+                value: 50.0,
+                per_target: BTreeMap::new(),
+            },
+            targets: Vec::new(),
+            breakdown: Vec::new(),
+            counts: BTreeMap::new(),
+            bootstrap: BootstrapInfo {
+                resamples: offsets.len(),
+                seed: 0,
+                level: 0.95,
+                over: "stimuli".into(),
+                samples: offsets.iter().map(|o| value + o).collect(),
+                other_intervals: BTreeMap::new(),
+            },
+            inputs: BTreeMap::new(),
+            truth: BTreeMap::new(),
+        },
+    }
+}
+
+/// Resample offsets in [-spread, spread], the same draws for every entry (paired).
+fn offsets(spread: f64) -> Vec<f64> {
+    (0..100)
+        .map(|b| spread * (((b * 37) % 100) as f64 / 49.5 - 1.0))
+        .collect()
+}
+
+fn ids(ranked: &[(Entry, VersusAbove)]) -> Vec<&str> {
+    ranked
+        .iter()
+        .map(|(e, _)| e.report.submission.id.as_str())
+        .collect()
+}
+
+#[test]
+fn three_entries_rank_by_score_with_ties_and_marks() {
+    // b is within noise of a (its paired difference is noise around 0.01); c is far below.
+    let noise = offsets(1.0);
+    let a = entry("a", 10.0, &noise);
+    let mut b = entry("b", 9.99, &noise);
+    b.report.bootstrap.samples = noise
+        .iter()
+        .enumerate()
+        .map(|(i, o)| 9.99 + o + if i % 2 == 0 { 0.3 } else { -0.3 })
+        .collect();
+    let c = entry("c", 2.0, &noise);
+    let ranked = rank(vec![c, a, b]);
+    assert_eq!(ids(&ranked), ["a", "b", "c"]);
+    assert_eq!(ranked[0].1, VersusAbove::Top);
+    assert!(
+        matches!(ranked[1].1, VersusAbove::Tied { .. }),
+        "{:?}",
+        ranked[1].1
+    );
+    assert!(
+        matches!(ranked[2].1, VersusAbove::Below { p } if p == 0.0),
+        "{:?}",
+        ranked[2].1
+    );
+    let table = leaderboard::render_table(&ranked);
+    let ranks: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .map(|l| l.split('|').nth(1).unwrap().trim())
+        .collect();
+    assert_eq!(
+        ranks,
+        ["1", "1", "3"],
+        "tied entries share the rank\n{table}"
+    );
+    assert!(
+        table.contains("**tied**") && table.contains("below (p=0.000)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn entries_with_equal_scores_are_ordered_by_team_and_different_bootstraps_are_not_compared() {
+    let a = entry("a", 5.0, &offsets(0.1));
+    let b = entry("b", 5.0, &offsets(0.1));
+    let mut c = entry("c", 4.0, &offsets(0.1));
+    c.report.bootstrap.seed = 7;
+    let ranked = rank(vec![b, c, a]);
+    assert_eq!(ids(&ranked), ["a", "b", "c"]);
+    assert_eq!(ranked[2].1, VersusAbove::Unknown);
+}
+
+#[test]
+fn a_nan_score_is_never_ranked_above_a_real_one() {
+    let real = entry("real", 0.5, &offsets(0.1));
+    let low = entry("low", -3.0, &offsets(0.1));
+    let nan = entry("nan", f64::NAN, &offsets(0.1));
+    let ranked = rank(vec![nan, low, real]);
+    assert_eq!(ids(&ranked), ["real", "low", "nan"]);
+    assert_eq!(ranked[2].1, VersusAbove::NotRanked);
+    let table = leaderboard::render_table(&ranked);
+    let last = table.lines().last().unwrap();
+    assert!(
+        last.starts_with("| —") && last.contains("not ranked: the score is not a number"),
+        "{table}"
+    );
+}
+
+#[test]
+fn an_unreadable_score_file_is_named_under_the_tables_and_not_ranked() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = entry("good", 1.0, &offsets(0.1));
+    std::fs::create_dir_all(dir.path().join("good")).unwrap();
+    std::fs::write(dir.path().join("good/score.json"), good.report.to_json()).unwrap();
+    std::fs::create_dir_all(dir.path().join("broken")).unwrap();
+    std::fs::write(dir.path().join("broken/score.json"), b"{\"schema\": 2").unwrap();
+    let scores = leaderboard::collect_scores(dir.path()).unwrap();
+    assert_eq!(scores.entries.len(), 1);
+    assert_eq!(scores.unreadable.len(), 1);
+    let board = leaderboard::render(scores);
+    let (tables, unranked) = board
+        .split_once("## Not ranked")
+        .expect("a not-ranked section");
+    assert!(
+        tables.contains("team good") && !tables.contains("broken"),
+        "{board}"
+    );
+    assert!(
+        unranked.contains("broken/score.json") && unranked.contains("not a valid score.json"),
+        "{board}"
+    );
+    assert_eq!(
+        leaderboard::render(Scores::default())
+            .matches("## ")
+            .count(),
+        0
+    );
+}
