@@ -152,20 +152,86 @@ pub enum VersusAbove {
     },
     /// No common bootstrap (different seeds or resample counts): not comparable.
     Unknown,
-    /// The entry's score is not a number: listed after every ranked entry, with no rank.
-    NotRanked,
+    /// Listed after every ranked entry, with no rank, for the reason given.
+    NotRanked(Unranked),
 }
 
-/// Ranks entries by headline score (ties in value broken by team, model, id for stability) and
-/// compares each with the one above. An entry whose score is not finite is never ranked: it
-/// comes after every real score, marked [`VersusAbove::NotRanked`].
-pub fn rank(mut entries: Vec<Entry>) -> Vec<(Entry, VersusAbove)> {
-    let key = |e: &Entry| {
-        let v = e.report.headline.value;
-        (v.is_finite(), if v.is_finite() { v } else { 0.0 })
+/// Why an entry is on the board but not ranked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unranked {
+    /// The score is NaN or infinite.
+    NotANumber,
+    /// Scored against another version of the benchmark's definition.
+    OtherVersion {
+        /// The version in its `score.json`.
+        scored: u32,
+        /// The benchmark's version now.
+        current: u32,
+    },
+    /// Scored against other truth files than the board's other entries (their SHA-256 differ).
+    OtherTruth,
+}
+
+impl std::fmt::Display for Unranked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unranked::NotANumber => write!(f, "not ranked: the score is not a number"),
+            Unranked::OtherVersion { scored, current } => write!(
+                f,
+                "not ranked: scored against version {scored} of the benchmark, which is now at version {current}; rescore it"
+            ),
+            Unranked::OtherTruth => write!(
+                f,
+                "not ranked: scored against other truth files than the rest of this table"
+            ),
+        }
+    }
+}
+
+/// The truth files most entries were scored against (ties: the first in sorted order), which
+/// the board compares every entry with.
+fn reference_truth(entries: &[Entry]) -> Option<&BTreeMap<String, String>> {
+    let mut counts: BTreeMap<&BTreeMap<String, String>, usize> = BTreeMap::new();
+    for e in entries {
+        *counts.entry(&e.report.truth).or_default() += 1;
+    }
+    let most = counts.values().copied().max()?;
+    counts.into_iter().find(|(_, n)| *n == most).map(|(t, _)| t)
+}
+
+/// Ranks one benchmark's entries by headline score (ties in value broken by team, model, id for
+/// stability) and compares each with the one above. An entry is never ranked, and comes after
+/// every ranked one marked [`VersusAbove::NotRanked`], when its score is not finite, when it was
+/// scored against another version of the benchmark than `current_version` (where known), or
+/// against other truth files than most entries.
+pub fn rank(entries: Vec<Entry>, current_version: Option<u32>) -> Vec<(Entry, VersusAbove)> {
+    let truth = reference_truth(&entries).cloned();
+    let unranked = |e: &Entry| {
+        let r = &e.report;
+        match current_version {
+            _ if !r.headline.value.is_finite() => Some(Unranked::NotANumber),
+            Some(current) if r.benchmark_version != current => Some(Unranked::OtherVersion {
+                scored: r.benchmark_version,
+                current,
+            }),
+            _ if Some(&r.truth) != truth.as_ref() => Some(Unranked::OtherTruth),
+            _ => None,
+        }
     };
-    entries.sort_by(|a, b| {
-        let ((fa, va), (fb, vb)) = (key(a), key(b));
+    let mut entries: Vec<(Entry, Option<Unranked>)> = entries
+        .into_iter()
+        .map(|e| {
+            let u = unranked(&e);
+            (e, u)
+        })
+        .collect();
+    let key = |(e, u): &(Entry, Option<Unranked>)| {
+        let v = e.report.headline.value;
+        (u.is_none(), if u.is_none() { v } else { 0.0 })
+    };
+    entries.sort_by(|x, y| {
+        let ((fa, va), (fb, vb)) = (key(x), key(y));
+        let (a, b) = (&x.0, &y.0);
         fb.cmp(&fa)
             .then_with(|| vb.total_cmp(&va))
             .then_with(|| a.report.submission.team.cmp(&b.report.submission.team))
@@ -173,11 +239,11 @@ pub fn rank(mut entries: Vec<Entry>) -> Vec<(Entry, VersusAbove)> {
             .then_with(|| a.report.submission.id.cmp(&b.report.submission.id))
     });
     let mut out: Vec<(Entry, VersusAbove)> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let versus = match out.last() {
-            _ if !entry.report.headline.value.is_finite() => VersusAbove::NotRanked,
-            None => VersusAbove::Top,
-            Some((above, _)) => compare_with_above(&above.report, &entry.report),
+    for (entry, unranked) in entries {
+        let versus = match (unranked, out.last()) {
+            (Some(why), _) => VersusAbove::NotRanked(why),
+            (None, None) => VersusAbove::Top,
+            (None, Some((above, _))) => compare_with_above(&above.report, &entry.report),
         };
         out.push((entry, versus));
     }
@@ -212,7 +278,7 @@ fn versus_text(v: VersusAbove) -> String {
         VersusAbove::Below { p } => format!("below (p={p:.3})"),
         VersusAbove::Tied { p } => format!("**tied** (p={p:.3})"),
         VersusAbove::Unknown => "n/a (different bootstrap)".to_string(),
-        VersusAbove::NotRanked => "not ranked: the score is not a number".to_string(),
+        VersusAbove::NotRanked(why) => why.to_string(),
     }
 }
 
@@ -245,7 +311,7 @@ pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
             rank = i + 1;
         }
         let rank_text = match versus {
-            VersusAbove::NotRanked => "—".to_string(),
+            VersusAbove::NotRanked(_) => "—".to_string(),
             _ => rank.to_string(),
         };
         let score = match (r.headline.ci_low, r.headline.ci_high) {
@@ -332,7 +398,7 @@ pub fn render(scores: Scores) -> String {
         if let Some(first) = entries.first() {
             out.push_str(&format!("Score: {}.\n\n", first.report.headline.metric));
         }
-        out.push_str(&render_table(&rank(entries)));
+        out.push_str(&render_table(&rank(entries, spec.map(|s| s.version))));
         out.push('\n');
     }
     if !scores.unreadable.is_empty() {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of this schema; bump on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,6 +19,8 @@ pub struct ScoreReport {
     pub tool: ToolInfo,
     /// The benchmark scored against.
     pub benchmark: String,
+    /// The version of the benchmark's definition at scoring time.
+    pub benchmark_version: u32,
     /// Encoding or RSA.
     pub kind: Kind,
     /// Who submitted what.

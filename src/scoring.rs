@@ -281,6 +281,7 @@ fn empty_report(
         schema: SCHEMA_VERSION,
         tool: ToolInfo::current(),
         benchmark: spec.name.clone(),
+        benchmark_version: spec.version,
         kind: spec.kind(),
         submission: SubmissionInfo::default(),
         headline,

@@ -2,7 +2,7 @@
 //! that cannot be ranked, and score files that cannot be read.
 
 use brainbench::benchmark::spec::Kind;
-use brainbench::leaderboard::{self, rank, Entry, Scores, VersusAbove};
+use brainbench::leaderboard::{self, Entry, Scores, Unranked, VersusAbove};
 use brainbench::report::{
     BootstrapInfo, CeilingInfo, Headline, ScoreReport, SubmissionInfo, ToolInfo, SCHEMA_VERSION,
 };
@@ -17,6 +17,7 @@ fn entry(id: &str, value: f64, offsets: &[f64]) -> Entry {
             schema: SCHEMA_VERSION,
             tool: ToolInfo::current(),
             benchmark: "synthetic-cortex".into(),
+            benchmark_version: 1,
             kind: Kind::Encoding,
             submission: SubmissionInfo {
                 id: id.into(),
@@ -60,6 +61,10 @@ fn offsets(spread: f64) -> Vec<f64> {
     (0..100)
         .map(|b| spread * (((b * 37) % 100) as f64 / 49.5 - 1.0))
         .collect()
+}
+
+fn rank(entries: Vec<Entry>) -> Vec<(Entry, VersusAbove)> {
+    leaderboard::rank(entries, Some(1))
 }
 
 fn ids(ranked: &[(Entry, VersusAbove)]) -> Vec<&str> {
@@ -129,7 +134,7 @@ fn a_nan_score_is_never_ranked_above_a_real_one() {
     let nan = entry("nan", f64::NAN, &offsets(0.1));
     let ranked = rank(vec![nan, low, real]);
     assert_eq!(ids(&ranked), ["real", "low", "nan"]);
-    assert_eq!(ranked[2].1, VersusAbove::NotRanked);
+    assert_eq!(ranked[2].1, VersusAbove::NotRanked(Unranked::NotANumber));
     let table = leaderboard::render_table(&ranked);
     let last = table.lines().last().unwrap();
     assert!(
@@ -167,4 +172,33 @@ fn an_unreadable_score_file_is_named_under_the_tables_and_not_ranked() {
             .count(),
         0
     );
+}
+
+#[test]
+fn a_score_of_another_benchmark_version_or_other_truth_is_not_ranked() {
+    let current = entry("current", 1.0, &offsets(0.1));
+    let mut old = entry("old", 9.0, &offsets(0.1));
+    old.report.benchmark_version = 0;
+    let mut other = entry("other", 8.0, &offsets(0.1));
+    other
+        .report
+        .truth
+        .insert("test_fmri.npy".into(), "feed".into());
+    let also_current = entry("also", 0.5, &offsets(0.1));
+    let ranked = rank(vec![old, other, current, also_current]);
+    assert_eq!(ids(&ranked), ["current", "also", "old", "other"]);
+    assert_eq!(
+        ranked[2].1,
+        VersusAbove::NotRanked(Unranked::OtherVersion {
+            scored: 0,
+            current: 1
+        })
+    );
+    assert_eq!(ranked[3].1, VersusAbove::NotRanked(Unranked::OtherTruth));
+    let table = leaderboard::render_table(&ranked);
+    assert!(
+        table.contains("version 0 of the benchmark, which is now at version 1"),
+        "{table}"
+    );
+    assert!(table.contains("other truth files"), "{table}");
 }

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn scope(changed: &str) -> (Option<i32>, String) {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/scripts/submission-scope.sh");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".github/scripts/submission-scope.sh");
     let mut child = Command::new("bash")
         .arg(script)
         .stdin(Stdio::piped())
@@ -57,7 +57,10 @@ fn anything_outside_the_folder_is_refused() {
 fn two_folders_a_reserved_id_or_an_odd_name_are_refused() {
     for (changed, needle) in [
         ("submissions/a/x.npy\nsubmissions/b/x.npy\n", "exactly one"),
-        ("submissions/pixel-rdm--algonauts2019-fmri/score.json\n", "reserved"),
+        (
+            "submissions/pixel-rdm--algonauts2019-fmri/score.json\n",
+            "reserved",
+        ),
         ("submissions/Evil$(id)/score.json\n", "must match"),
         ("", "exactly one"),
     ] {

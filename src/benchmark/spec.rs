@@ -157,6 +157,10 @@ pub struct ScoringSpec {
 pub struct BenchmarkSpec {
     /// Unique name, also the file stem.
     pub name: String,
+    /// Version of the benchmark's definition: bumped whenever its data, truth or scoring change
+    /// so that a score made before is no longer comparable. Recorded in every `score.json`; the
+    /// leaderboard does not rank a score of another version.
+    pub version: u32,
     /// Human title for tables.
     pub title: String,
     /// What the benchmark measures, in a few sentences.
