@@ -629,3 +629,52 @@ fn synth_with_another_seed_refuses_existing_data() {
         text(&o)
     );
 }
+
+#[test]
+fn concurrent_scores_and_boards_leave_whole_files_and_no_temporaries() {
+    let env = setup();
+    let subs = env.sub.parent().unwrap().to_path_buf();
+    let board = subs.join("leaderboard.md");
+    let score_args = ["score", s(&env.sub), "--bootstrap", "200"];
+    let reference = bench(&env, &score_args);
+    assert_eq!(reference.status.code(), Some(0), "{}", text(&reference));
+    let expected = std::fs::read(env.sub.join("score.json")).unwrap();
+    // Four scorers and a board writer at once, three rounds.
+    for _ in 0..3 {
+        let mut children: Vec<std::process::Child> = (0..4)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_bench"))
+                    .args(score_args)
+                    .arg("--data-dir")
+                    .arg(&env.data)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let o = bench(
+            &env,
+            &["leaderboard", "--submissions", s(&subs), "--out", s(&board)],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        for c in &mut children {
+            assert!(c.wait().unwrap().success());
+        }
+        // Whatever the interleaving, each file is one whole run's output.
+        assert_eq!(std::fs::read(env.sub.join("score.json")).unwrap(), expected);
+        let md = std::fs::read_to_string(&board).unwrap();
+        assert!(
+            md.starts_with("# Leaderboard") && md.contains("| 1 "),
+            "{md}"
+        );
+    }
+    for dir in [&subs, &env.sub] {
+        let leftovers: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".brainbench-"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    }
+}

@@ -15,6 +15,13 @@ use std::path::Path;
 
 /// Most values on the pickle stack or memo (a guard against hostile input).
 const MAX_ITEMS: usize = 1 << 20;
+/// Deepest nesting of containers accepted. numpy's mapping files nest 4 deep; a bound keeps every
+/// walk over a value (clone, drop, search) from overflowing the stack on hostile input.
+const MAX_DEPTH: u32 = 64;
+/// Most values one object may hold, nested ones included, and most values copied into and out of
+/// the memo in all (a pickle that memoizes an object and fetches it again and again would
+/// otherwise double its memory at every step). numpy's mapping files hold about a hundred.
+const MAX_NODES: usize = 1 << 16;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
@@ -23,12 +30,55 @@ enum Value {
     Bytes,
     None,
     Bool,
-    Tuple(Vec<Value>),
-    List(Vec<Value>),
-    Dict(Vec<(Value, Value)>),
+    Tuple(Items),
+    List(Items),
+    /// Keys and values alternating.
+    Dict(Items),
     /// A global reference or an object built from one: never resolved; BUILD keeps its state.
-    Opaque(Vec<Value>),
+    Opaque(Items),
     Mark,
+}
+
+/// The contents of a container with its nesting depth and total number of values, kept up to
+/// date in O(1) per added value so that hostile nesting is refused as it is built.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Items {
+    values: Vec<Value>,
+    depth: u32,
+    nodes: usize,
+}
+
+impl Items {
+    fn new(values: Vec<Value>) -> Self {
+        let mut items = Items::default();
+        items.extend(values);
+        items
+    }
+
+    fn extend(&mut self, values: impl IntoIterator<Item = Value>) {
+        for v in values {
+            self.depth = self.depth.max(v.depth() + 1);
+            self.nodes = self.nodes.saturating_add(v.nodes());
+            self.values.push(v);
+        }
+    }
+}
+
+impl Value {
+    fn items(&self) -> Option<&Items> {
+        match self {
+            Value::Tuple(i) | Value::List(i) | Value::Dict(i) | Value::Opaque(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn depth(&self) -> u32 {
+        self.items().map_or(0, |i| i.depth)
+    }
+
+    fn nodes(&self) -> usize {
+        self.items().map_or(1, |i| i.nodes.saturating_add(1))
+    }
 }
 
 fn bad(path: &Path, what: impl Into<String>) -> IoError {
@@ -57,13 +107,16 @@ pub fn read_label_mapping(path: &Path) -> Result<BTreeMap<i64, String>> {
 fn find_dict(v: &Value) -> Option<BTreeMap<i64, String>> {
     match v {
         Value::Dict(items) => items
-            .iter()
-            .map(|(k, v)| match (k, v) {
-                (Value::Int(k), Value::Str(s)) => Some((*k, s.clone())),
+            .values
+            .chunks(2)
+            .map(|kv| match kv {
+                [Value::Int(k), Value::Str(s)] => Some((*k, s.clone())),
                 _ => None,
             })
             .collect(),
-        Value::Tuple(xs) | Value::List(xs) | Value::Opaque(xs) => xs.iter().find_map(find_dict),
+        Value::Tuple(xs) | Value::List(xs) | Value::Opaque(xs) => {
+            xs.values.iter().find_map(find_dict)
+        }
         _ => None,
     }
 }
@@ -92,9 +145,36 @@ fn run(data: &[u8], path: &Path) -> Result<Value> {
         stack.pop();
         Ok(items)
     };
+    // Values copied into and out of the memo so far (PUT and GET clone), bounded by MAX_NODES.
+    let mut copied = 0usize;
+    let mut charge = |v: &Value| {
+        copied = copied.saturating_add(v.nodes());
+        if copied > MAX_NODES {
+            Err(bad(
+                path,
+                format!("more than {MAX_NODES} values copied to and from the memo"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
     loop {
         if stack.len() > MAX_ITEMS || memo.len() > MAX_ITEMS {
             return Err(bad(path, "too many objects"));
+        }
+        if let Some(top) = stack.last() {
+            if top.depth() > MAX_DEPTH {
+                return Err(bad(
+                    path,
+                    format!("objects nested deeper than {MAX_DEPTH} levels"),
+                ));
+            }
+            if top.nodes() > MAX_NODES {
+                return Err(bad(
+                    path,
+                    format!("an object of more than {MAX_NODES} values"),
+                ));
+            }
         }
         let op = *take(&mut pos, 1)?.first().expect("one byte");
         match op {
@@ -151,19 +231,19 @@ fn run(data: &[u8], path: &Path) -> Result<Value> {
                         .ok_or_else(|| bad(path, "unterminated GLOBAL"))?;
                     pos += nl + 1;
                 }
-                stack.push(Value::Opaque(Vec::new()));
+                stack.push(Value::Opaque(Items::default()));
             }
             0x93 => {
                 pop(&mut stack)?;
                 pop(&mut stack)?;
-                stack.push(Value::Opaque(Vec::new())); // STACK_GLOBAL
+                stack.push(Value::Opaque(Items::default())); // STACK_GLOBAL
             }
             0x94 => {
                 let top = stack
                     .last()
-                    .cloned()
                     .ok_or_else(|| bad(path, "MEMOIZE on empty stack"))?;
-                memo.insert(memo.len() as u32, top);
+                charge(top)?;
+                memo.insert(memo.len() as u32, top.clone());
             }
             b'q' | b'r' => {
                 let key = if op == b'q' {
@@ -173,9 +253,9 @@ fn run(data: &[u8], path: &Path) -> Result<Value> {
                 };
                 let top = stack
                     .last()
-                    .cloned()
                     .ok_or_else(|| bad(path, "PUT on empty stack"))?;
-                memo.insert(key, top);
+                charge(top)?;
+                memo.insert(key, top.clone());
             }
             b'h' | b'j' => {
                 let key = if op == b'h' {
@@ -183,45 +263,41 @@ fn run(data: &[u8], path: &Path) -> Result<Value> {
                 } else {
                     le(take(&mut pos, 4)?) as u32
                 };
-                stack.push(
-                    memo.get(&key)
-                        .cloned()
-                        .ok_or_else(|| bad(path, "GET of an unknown memo key"))?,
-                );
+                let value = memo
+                    .get(&key)
+                    .ok_or_else(|| bad(path, "GET of an unknown memo key"))?;
+                charge(value)?;
+                stack.push(value.clone());
             }
-            b')' => stack.push(Value::Tuple(Vec::new())),
-            b']' => stack.push(Value::List(Vec::new())),
-            b'}' => stack.push(Value::Dict(Vec::new())),
+            b')' => stack.push(Value::Tuple(Items::default())),
+            b']' => stack.push(Value::List(Items::default())),
+            b'}' => stack.push(Value::Dict(Items::default())),
             0x85..=0x87 => {
                 let n = usize::from(op - 0x84);
                 if stack.len() < n {
                     return Err(bad(path, "stack underflow"));
                 }
                 let items = stack.split_off(stack.len() - n);
-                stack.push(Value::Tuple(items));
+                stack.push(Value::Tuple(Items::new(items)));
             }
             b't' => {
                 let items = pop_mark(&mut stack)?;
-                stack.push(Value::Tuple(items));
+                stack.push(Value::Tuple(Items::new(items)));
             }
             b'l' => {
                 let items = pop_mark(&mut stack)?;
-                stack.push(Value::List(items));
+                stack.push(Value::List(Items::new(items)));
             }
             b'd' | b'u' => {
                 let items = pop_mark(&mut stack)?;
                 if items.len() % 2 != 0 {
                     return Err(bad(path, "odd number of dict items"));
                 }
-                let pairs: Vec<(Value, Value)> = items
-                    .chunks(2)
-                    .map(|c| (c[0].clone(), c[1].clone()))
-                    .collect();
                 if op == b'd' {
-                    stack.push(Value::Dict(pairs));
+                    stack.push(Value::Dict(Items::new(items)));
                 } else {
                     match stack.last_mut() {
-                        Some(Value::Dict(d)) => d.extend(pairs),
+                        Some(Value::Dict(d)) => d.extend(items),
                         _ => return Err(bad(path, "SETITEMS on a non-dict")),
                     }
                 }
@@ -230,7 +306,7 @@ fn run(data: &[u8], path: &Path) -> Result<Value> {
                 let v = pop(&mut stack)?;
                 let k = pop(&mut stack)?;
                 match stack.last_mut() {
-                    Some(Value::Dict(d)) => d.push((k, v)),
+                    Some(Value::Dict(d)) => d.extend([k, v]),
                     _ => return Err(bad(path, "SETITEM on a non-dict")),
                 }
             }
@@ -248,12 +324,12 @@ fn run(data: &[u8], path: &Path) -> Result<Value> {
             b'R' | 0x81 => {
                 let args = pop(&mut stack)?;
                 pop(&mut stack)?;
-                stack.push(Value::Opaque(vec![args])); // REDUCE / NEWOBJ: recorded, never called
+                stack.push(Value::Opaque(Items::new(vec![args]))); // REDUCE / NEWOBJ: recorded, never called
             }
             b'b' => {
                 let state = pop(&mut stack)?;
                 match stack.last_mut() {
-                    Some(Value::Opaque(parts)) => parts.push(state),
+                    Some(Value::Opaque(parts)) => parts.extend([state]),
                     _ => return Err(bad(path, "BUILD on an unexpected object")),
                 }
             }
