@@ -10,6 +10,8 @@
 //!   bootstrap intervals. Pure numerics, no files.
 //! * [`benchmark`]: benchmark specifications and the data layouts they read.
 //! * [`submission`]: manifests and safe discovery of submission files.
+//! * [`models`]: AlexNet, VGG-16, ResNet-18/50 in candle with every layer readable; weights.
+//! * [`features`]: torchvision preprocessing, batched and cached extraction (`bench features`).
 //! * [`fit`]: ridge with per-target regularisation (himalaya-style) and PCA.
 //! * [`report`]: the `score.json` schema; [`leaderboard`]: ranking and markdown.
 #![deny(missing_docs)]
@@ -17,10 +19,12 @@
 pub mod benchmark;
 pub mod ceiling;
 pub mod cli;
+pub mod features;
 pub mod fit;
 pub mod io;
 pub mod leaderboard;
 pub mod metrics;
+pub mod models;
 pub mod predictions;
 pub mod reference;
 pub mod report;

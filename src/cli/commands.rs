@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> CmdResult {
             out,
         } => leaderboard_cmd(check, &submissions, &out),
         Command::Baselines { submissions, data } => baselines(&submissions, &data),
+        Command::Features(args) => super::features::features_cmd(&args),
     }
 }
 

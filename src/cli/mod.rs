@@ -2,11 +2,13 @@
 //! code. No logic here that a test could not reach through the library.
 
 mod commands;
+mod features;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use commands::run;
+pub use features::{FeaturesArgs, PoolArg};
 
 /// The process exit status (DESIGN.md): 0 ok, 1 scored but below `--min-score`, 2 invalid input,
 /// 3 internal error.
@@ -137,6 +139,8 @@ pub enum Command {
         /// Data location.
         data: DataArgs,
     },
+    /// Extract a network's layer activations (and RDMs) for a folder of images or a benchmark.
+    Features(FeaturesArgs),
     /// Regenerate leaderboard.md from submissions/*/score.json.
     Leaderboard {
         /// Fail (exit 1) if leaderboard.md is not what the scores give.
