@@ -352,3 +352,27 @@ fn classifier_layer_without_classifier_weights_is_refused_by_name() {
     );
     assert_eq!(r["model"], "vgg16");
 }
+
+#[test]
+fn hub_weights_without_the_hub_feature_say_how_to_enable_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let imgs = tmp.path().join("imgs");
+    write_images(&imgs);
+    expect_invalid(
+        &[
+            "features",
+            "--model",
+            "resnet50",
+            "--layers",
+            "layer1",
+            "--images",
+            s(&imgs),
+            "--out",
+            s(&tmp.path().join("o")),
+            "--weights",
+            "hf:",
+            "--no-cache",
+        ],
+        &["hf:timm/resnet50.tv_in1k", "--features hub"],
+    );
+}

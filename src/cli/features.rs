@@ -38,11 +38,12 @@ pub struct FeaturesArgs {
     /// The benchmark's split: train or test (RSA benchmarks: also an image set such as 92).
     #[arg(long, requires = "benchmark")]
     pub split: Option<String>,
-    /// Output folder: <layer>.npy, images.txt, with --rdm <layer>_rdm.npy.
+    /// Output folder: LAYER.npy, images.txt, with --rdm LAYER_rdm.npy.
     #[arg(long)]
     pub out: PathBuf,
     /// Weights file (.safetensors or .pth, torchvision or timm naming) or a name in
-    /// $BRAINBENCH_WEIGHTS (default: <model>_features.safetensors there).
+    /// $BRAINBENCH_WEIGHTS (default: MODEL_features.safetensors there); hf:OWNER/REPO or hf:
+    /// downloads timm's weights (builds with the `hub` feature only).
     #[arg(long, conflicts_with = "random_init")]
     pub weights: Option<String>,
     /// Random weights (torchvision's initialisation, seeded); the model is then named "random
@@ -64,7 +65,7 @@ pub struct FeaturesArgs {
     /// Images per forward pass.
     #[arg(long, default_value_t = 8)]
     pub batch_size: usize,
-    /// Feature cache folder (default: <data dir>/feature-cache).
+    /// Feature cache folder (default: DATA_DIR/feature-cache).
     #[arg(long, conflicts_with = "no_cache")]
     pub cache: Option<PathBuf>,
     /// Do not read or write the feature cache.

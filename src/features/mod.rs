@@ -317,7 +317,7 @@ impl Extractor {
         let w = match weights {
             WeightsChoice::RandomInit { seed } => Weights::random(arch, *seed)?,
             WeightsChoice::File(name) => {
-                let path = crate::models::weights::resolve(name)?;
+                let path = crate::models::weights::resolve(name, arch)?;
                 Weights::from_file(arch, &path, deepest)?
             }
         };

@@ -180,9 +180,27 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-/// Finds a weights file: an existing path as given; else the name in `$BRAINBENCH_WEIGHTS`
-/// (also with `.safetensors` appended).
-pub fn resolve(name: &str) -> Result<PathBuf> {
+/// Finds a weights file: `hf:<repo>` (or `hf:` alone for [`hub_repo`]) downloads from the
+/// Hugging Face hub (only with the `hub` cargo feature); an existing path is used as given;
+/// else the name is looked up in `$BRAINBENCH_WEIGHTS` (also with `.safetensors` appended).
+pub fn resolve(name: &str, arch: Architecture) -> Result<PathBuf> {
+    if let Some(repo) = name.strip_prefix("hf:") {
+        let repo = match (repo, hub_repo(arch)) {
+            ("", Some(r)) => r,
+            ("", None) => {
+                return Err(WeightsError::NotFound {
+                    name: name.to_string(),
+                    looked: "the Hugging Face hub".into(),
+                    hint: format!(
+                        "timm has no {} weights; give a repository, hf:<owner>/<name>",
+                        arch.name()
+                    ),
+                })
+            }
+            (r, _) => r,
+        };
+        return from_hub(repo);
+    }
     let direct = PathBuf::from(name);
     if direct.is_file() {
         return Ok(direct);
@@ -357,7 +375,7 @@ pub fn hub_repo(arch: Architecture) -> Option<&'static str> {
 /// Downloads `model.safetensors` of `repo` from the Hugging Face hub into its standard cache
 /// (`$HF_HOME`, else `~/.cache/huggingface`) and returns its path; a cached copy is reused.
 #[cfg(feature = "hub")]
-pub fn download(repo: &str) -> Result<PathBuf> {
+fn from_hub(repo: &str) -> Result<PathBuf> {
     let fail = |problem: String| WeightsError::NotFound {
         name: format!("hf:{repo}"),
         looked: "the Hugging Face hub".into(),
@@ -367,6 +385,18 @@ pub fn download(repo: &str) -> Result<PathBuf> {
     api.model(repo.to_string())
         .get("model.safetensors")
         .map_err(|e| fail(e.to_string()))
+}
+
+/// Without the `hub` feature: an error saying how to enable it.
+#[cfg(not(feature = "hub"))]
+fn from_hub(repo: &str) -> Result<PathBuf> {
+    Err(WeightsError::NotFound {
+        name: format!("hf:{repo}"),
+        looked: "the Hugging Face hub".into(),
+        hint: "this build cannot download: rebuild with `cargo build --release --features hub`, \
+               or download model.safetensors yourself and pass its path"
+            .into(),
+    })
 }
 
 #[cfg(test)]
