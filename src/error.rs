@@ -9,6 +9,7 @@ use crate::benchmark::dataset::DatasetError;
 use crate::benchmark::spec::SpecError;
 use crate::benchmark::synth::SynthError;
 use crate::ceiling::CeilingError;
+use crate::features::FeaturesError;
 use crate::io::IoError;
 use crate::leaderboard::LeaderboardError;
 use crate::reference::ReferenceError;
@@ -65,6 +66,9 @@ pub enum Error {
     /// Noise-ceiling tables.
     #[error(transparent)]
     Ceiling(#[from] CeilingError),
+    /// Feature extraction.
+    #[error(transparent)]
+    Features(#[from] FeaturesError),
     /// A command used wrongly, with how to use it.
     #[error("{problem}\n  hint: {hint}")]
     Usage {
@@ -88,6 +92,7 @@ impl Error {
             Error::Synth(e) => e.exit_status(),
             Error::Reference(e) => e.exit_status(),
             Error::Ceiling(e) => e.exit_status(),
+            Error::Features(e) => e.exit_status(),
         }
     }
 }

@@ -14,6 +14,8 @@
 //! * [`submission`]: manifests, discovery, parsing, validation and the one writer.
 //! * [`scoring`]: a submission against the truth, into a [`report::ScoreReport`].
 //! * [`leaderboard`]: ranking and markdown, from `score.json` files alone.
+//! * [`models`]: AlexNet, VGG-16, ResNet-18/50 in candle with every layer readable; weights.
+//! * [`features`]: torchvision preprocessing, batched and cached extraction (`bench features`).
 //! * [`reference`](mod@reference): the built-in submissions; [`fit`]: ridge and PCA.
 //!
 //! The library has no command-line code: the `bench` binary parses arguments, calls one function
@@ -24,10 +26,12 @@ pub mod benchmark;
 pub mod ceiling;
 pub mod demo;
 mod error;
+pub mod features;
 pub mod fit;
 pub mod io;
 pub mod leaderboard;
 pub mod metrics;
+pub mod models;
 pub mod reference;
 pub mod report;
 pub mod scoring;

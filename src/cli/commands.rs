@@ -85,6 +85,7 @@ pub fn run(cli: Cli) -> CmdResult {
             render::built_in(&outcomes, json);
             Ok(ExitStatus::Ok)
         }
+        Command::Features(args) => super::features::features_cmd(&args),
     }
 }
 

@@ -4,12 +4,14 @@
 //! through the library.
 
 mod commands;
+mod features;
 mod render;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use commands::run;
+pub use features::FeaturesArgs;
 
 /// brainbench: score models of the human visual cortex against fMRI, Algonauts-style.
 #[derive(Debug, Parser)]
@@ -100,6 +102,8 @@ pub enum Command {
         /// Data location.
         data: DataArgs,
     },
+    /// Extract a network's layer activations (and RDMs) for a folder of images or a benchmark.
+    Features(FeaturesArgs),
     /// Regenerate leaderboard.md from submissions/*/score.json.
     Leaderboard {
         /// Machine-readable output.
