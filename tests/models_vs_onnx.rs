@@ -230,3 +230,16 @@ fn resnet50_checkpoint_every_layer_equals_onnxruntime() {
         112,
     );
 }
+
+#[test]
+fn alexnet_classifier_layers_equal_onnxruntime() {
+    // The shared weights have no classifier: a seeded random-init AlexNet (every tensor,
+    // classifier included) written as safetensors checks `classifier.*`.
+    let test = "alexnet_classifier_layers_equal_onnxruntime";
+    let arch = Architecture::AlexNet;
+    let w = Weights::random(arch, 5).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("alexnet_random.safetensors");
+    candle_core::safetensors::save(&w.tensors, &path).unwrap();
+    compare(test, arch, &w, &path, &input(96, 2), &arch.layer_names());
+}

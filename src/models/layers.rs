@@ -4,7 +4,7 @@
 
 use super::{Init, ParamSpec};
 use candle_core::{Module, Result, Tensor, D};
-use candle_nn::{Conv2d, Conv2dConfig, Linear, VarBuilder};
+use candle_nn::{Linear, VarBuilder};
 
 /// A spatial operation of a network's stack, for the input-size check.
 #[derive(Debug, Clone)]
@@ -26,6 +26,98 @@ pub(crate) fn check_stack(side: usize, ops: &[SpatialOp]) -> std::result::Result
     Ok(())
 }
 
+/// A 2-D convolution (`nn.Conv2d`, square kernel, no dilation or groups), computed per image as
+/// an im2col patch matrix (cin·k·k, out_h·out_w) built row by row, whole input-row slices at a
+/// time for stride 1, and one GEMM with the (cout, cin·k·k) kernel. candle's own CPU `conv2d`
+/// gathers its patches one element at a time, which costs more than the products
+/// (BENCHMARKS.md).
+#[derive(Debug, Clone)]
+pub(crate) struct Conv {
+    /// (cout, cin·k·k).
+    weight: Tensor,
+    /// (cout, 1).
+    bias: Option<Tensor>,
+    k: usize,
+    stride: usize,
+    pad: usize,
+}
+
+impl Conv {
+    /// The im2col patch matrix of one image (c, h, w), row-major (c·k·k, oh·ow).
+    fn patches(
+        &self,
+        img: &[f32],
+        (c, h, w): (usize, usize, usize),
+        (oh, ow): (usize, usize),
+    ) -> Vec<f32> {
+        use rayon::prelude::*;
+        let (k, s, p) = (self.k, self.stride, self.pad);
+        let n = oh * ow;
+        let mut col = vec![0f32; c * k * k * n];
+        col.par_chunks_mut(n).enumerate().for_each(|(r, row)| {
+            let (ci, ky, kx) = (r / (k * k), (r / k) % k, r % k);
+            let plane = &img[ci * h * w..(ci + 1) * h * w];
+            // Output columns whose input column ox·s + kx - p lies inside the image.
+            let lo = p.saturating_sub(kx).div_ceil(s).min(ow);
+            let hi = if w + p > kx {
+                ((w + p - kx - 1) / s + 1).min(ow)
+            } else {
+                0
+            };
+            for oy in 0..oh {
+                let iy = (oy * s + ky) as isize - p as isize;
+                if iy < 0 || iy >= h as isize || lo >= hi {
+                    continue;
+                }
+                let src = &plane[iy as usize * w..(iy as usize + 1) * w];
+                let dst = &mut row[oy * ow..(oy + 1) * ow];
+                if s == 1 {
+                    dst[lo..hi].copy_from_slice(&src[lo + kx - p..hi + kx - p]);
+                } else {
+                    for (ox, d) in dst.iter_mut().enumerate().take(hi).skip(lo) {
+                        *d = src[ox * s + kx - p];
+                    }
+                }
+            }
+        });
+        col
+    }
+}
+
+impl Module for Conv {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, c, h, w) = x.dims4()?;
+        let (k, s, p) = (self.k, self.stride, self.pad);
+        let (oh, ow) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
+        let cout = self.weight.dim(0)?;
+        let direct = k == 1 && s == 1 && p == 0;
+        let data: Vec<f32> = if direct {
+            Vec::new()
+        } else {
+            x.flatten_all()?.to_vec1()?
+        };
+        let mut outs = Vec::with_capacity(b);
+        for i in 0..b {
+            let cols = if direct {
+                x.get(i)?.reshape((c, h * w))?
+            } else {
+                let img = &data[i * c * h * w..(i + 1) * c * h * w];
+                Tensor::from_vec(
+                    self.patches(img, (c, h, w), (oh, ow)),
+                    (c * k * k, oh * ow),
+                    x.device(),
+                )?
+            };
+            let mut y = self.weight.matmul(&cols)?;
+            if let Some(bias) = &self.bias {
+                y = y.broadcast_add(bias)?;
+            }
+            outs.push(y.reshape((cout, oh, ow))?);
+        }
+        Tensor::stack(&outs, 0)
+    }
+}
+
 /// A 2-D convolution `prefix.weight` (out, in, k, k) with optional `prefix.bias`.
 pub(crate) fn conv2d(
     vb: &VarBuilder,
@@ -34,20 +126,21 @@ pub(crate) fn conv2d(
     stride: usize,
     padding: usize,
     bias: bool,
-) -> Result<Conv2d> {
-    let cfg = Conv2dConfig {
-        padding,
-        stride,
-        ..Default::default()
-    };
+) -> Result<Conv> {
     let vb = vb.pp(prefix);
     let w = vb.get((cout, cin, k, k), "weight")?;
     let b = if bias {
-        Some(vb.get(cout, "bias")?)
+        Some(vb.get(cout, "bias")?.reshape((cout, 1))?)
     } else {
         None
     };
-    Ok(Conv2d::new(w, b, cfg))
+    Ok(Conv {
+        weight: w.reshape((cout, cin * k * k))?,
+        bias: b,
+        k,
+        stride,
+        pad: padding,
+    })
 }
 
 /// A linear layer `prefix.weight` (out, in), `prefix.bias`.
@@ -292,7 +385,7 @@ pub(crate) fn plain_ops(features: &[Def]) -> Vec<SpatialOp> {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Conv(Conv2d),
+    Conv(Conv),
     Relu,
     MaxPool(usize, usize),
     Identity,

@@ -9,10 +9,10 @@
 //! naming: `conv1`, `bn1`, `layerN.M.convK`, `layerN.M.bnK`, `layerN.M.downsample.{0,1}`, `fc`.
 
 use super::layers::{adaptive_avg_pool2d, SpatialOp};
-use super::layers::{conv2d, conv_params, linear, linear_params, max_pool_nonneg, BatchNorm};
+use super::layers::{conv2d, conv_params, linear, linear_params, max_pool_nonneg, BatchNorm, Conv};
 use super::{Architecture, ModelError, ParamSpec, Taps};
 use candle_core::{Module, Tensor};
-use candle_nn::{Conv2d, Linear, VarBuilder};
+use candle_nn::{Linear, VarBuilder};
 
 /// The residual block type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,8 +156,8 @@ pub(crate) fn stack_ops() -> Vec<SpatialOp> {
 
 #[derive(Debug, Clone)]
 struct ResBlock {
-    convs: Vec<(Conv2d, BatchNorm)>,
-    downsample: Option<(Conv2d, BatchNorm)>,
+    convs: Vec<(Conv, BatchNorm)>,
+    downsample: Option<(Conv, BatchNorm)>,
 }
 
 impl ResBlock {
@@ -182,7 +182,7 @@ impl ResBlock {
 #[derive(Debug, Clone)]
 pub struct ResNet {
     cfg: Config,
-    conv1: Conv2d,
+    conv1: Conv,
     bn1: BatchNorm,
     /// Blocks per stage.
     stages: Vec<Vec<ResBlock>>,
