@@ -21,6 +21,7 @@ pub mod fit;
 pub mod io;
 pub mod leaderboard;
 pub mod metrics;
+pub mod plot;
 pub mod predictions;
 pub mod reference;
 pub mod report;

@@ -45,32 +45,8 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
     cfg: &BootstrapConfig,
 ) -> Result<BootstrapResult> {
     cfg.check()?;
-    let mut subjects: Vec<(u64, usize)> = Vec::new();
-    for b in blocks {
-        check_block(b)?;
-        let n = b.truth.nrows();
-        match subjects.iter().find(|(s, _)| *s == b.subject) {
-            Some(&(_, m)) if m != n => {
-                return Err(MetricsError::LengthMismatch {
-                    what: "bootstrap: test images of two blocks of the same subject",
-                    expected: m,
-                    found: n,
-                    hint: "both hemispheres of a subject must cover the same test images",
-                })
-            }
-            Some(_) => {}
-            None => subjects.push((b.subject, n)),
-        }
-    }
+    let subjects = resampling_groups(blocks)?;
     let total_vertices: usize = blocks.iter().map(|b| b.truth.ncols()).sum();
-    if total_vertices == 0 {
-        return Err(MetricsError::TooFew {
-            what: "bootstrap: vertices",
-            needed: 1,
-            found: 0,
-            hint: "pass at least one block with at least one vertex",
-        });
-    }
     let nb = cfg.n_resamples;
     // Counts per subject, column-major (n x B): column b is resample b.
     let counts: Vec<(u64, Vec<f64>)> = subjects
@@ -95,6 +71,38 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
     let samples: Vec<f64> = sums.iter().map(|s| s / total_vertices as f64).collect();
     let interval = percentile_interval(&samples, cfg.level)?;
     Ok(BootstrapResult { samples, interval })
+}
+
+/// The resampling groups of `blocks` (their distinct [`EncodingBlock::subject`] ids, in order
+/// of first appearance) with their numbers of test images, once every block is checked and
+/// the blocks of a group agree on that number.
+pub(crate) fn resampling_groups<T>(blocks: &[EncodingBlock<T>]) -> Result<Vec<(u64, usize)>> {
+    let mut subjects: Vec<(u64, usize)> = Vec::new();
+    for b in blocks {
+        check_block(b)?;
+        let n = b.truth.nrows();
+        match subjects.iter().find(|(s, _)| *s == b.subject) {
+            Some(&(_, m)) if m != n => {
+                return Err(MetricsError::LengthMismatch {
+                    what: "bootstrap: test images of two blocks of the same subject",
+                    expected: m,
+                    found: n,
+                    hint: "both hemispheres of a subject must cover the same test images",
+                })
+            }
+            Some(_) => {}
+            None => subjects.push((b.subject, n)),
+        }
+    }
+    if blocks.iter().all(|b| b.truth.ncols() == 0) {
+        return Err(MetricsError::TooFew {
+            what: "bootstrap: vertices",
+            needed: 1,
+            found: 0,
+            hint: "pass at least one block with at least one vertex",
+        });
+    }
+    Ok(subjects)
 }
 
 /// Adds, for every resample, the sum of NNEA over the block's vertices to `sums`.

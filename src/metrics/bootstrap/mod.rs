@@ -8,11 +8,14 @@
 //! ([`paired_difference`]).
 
 pub mod encoding;
+pub mod interval;
+pub mod jackknife;
+pub mod reliability;
 pub mod rsa;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{check_finite, check_same_len, MetricsError, Result};
 
@@ -193,12 +196,13 @@ fn checked_copy(what: &'static str, samples: &[f64], hint: &'static str) -> Resu
     Ok(samples.to_vec())
 }
 
-/// A two-sided percentile interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// A two-sided interval (by [`percentile_interval`] the quantiles below; by
+/// [`interval::bootstrap_interval`] whatever its method gives).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
-    /// The `(1 - level) / 2` quantile.
+    /// Lower end (percentile: the `(1 - level) / 2` quantile).
     pub low: f64,
-    /// The `(1 + level) / 2` quantile.
+    /// Upper end (percentile: the `(1 + level) / 2` quantile).
     pub high: f64,
     /// Coverage, e.g. 0.95.
     pub level: f64,
