@@ -17,10 +17,12 @@
 
 use brainbench::benchmark::synth::replicates::{Population, ReplicateModel, TestSet};
 use brainbench::benchmark::synth::SynthConfig;
-use brainbench::metrics::bootstrap::encoding::bootstrap_encoding;
-use brainbench::metrics::bootstrap::interval::{bootstrap_interval, IntervalMethod};
+use brainbench::metrics::bootstrap::encoding::{bootstrap_encoding, bootstrap_encoding_nested};
+use brainbench::metrics::bootstrap::interval::{bootstrap_interval, iterated_bias, IntervalMethod};
 use brainbench::metrics::bootstrap::jackknife::{jackknife_encoding, jackknife_rsa_stimuli};
-use brainbench::metrics::bootstrap::rsa::{bootstrap_rsa_stimuli, RsaRoi};
+use brainbench::metrics::bootstrap::rsa::{
+    bootstrap_rsa_stimuli, bootstrap_rsa_stimuli_nested, RsaRoi,
+};
 use brainbench::metrics::bootstrap::BootstrapConfig;
 use brainbench::metrics::encoding::{score_block, summarise, EncodingBlock};
 use brainbench::metrics::rdm::{Dissimilarity, Rdm};
@@ -43,7 +45,7 @@ fn study_config() -> SynthConfig {
         n_train: 1000,
         n_test: 150,
         image_size: 32,
-        vertices_per_hemisphere: 250,
+        vertices_per_hemisphere: 200,
         trials_per_session: 750,
         ..SynthConfig::default()
     }
@@ -58,8 +60,8 @@ enum Unit {
     Shared,
 }
 
-/// A replicate's bootstrap samples and jackknife groups.
-type Resampled = (Vec<f64>, Vec<Vec<f64>>);
+/// A replicate's bootstrap samples, jackknife groups and (shared unit) nested resamples.
+type Resampled = (Vec<f64>, Vec<Vec<f64>>, Option<Vec<f64>>);
 
 fn encoding_score(
     set: &TestSet,
@@ -85,10 +87,11 @@ fn encoding_score(
         .collect();
     let scores: Vec<_> = blocks.iter().map(|b| score_block(b).unwrap()).collect();
     let estimate = summarise(&scores, &[]).unwrap().mean;
-    let boot = unit.map(|_| {
+    let boot = unit.map(|u| {
         (
             bootstrap_encoding(&blocks, cfg).unwrap().samples,
             jackknife_encoding(&blocks).unwrap(),
+            (u == Unit::Shared).then(|| bootstrap_encoding_nested(&blocks, cfg).unwrap()),
         )
     });
     (estimate, boot)
@@ -175,9 +178,12 @@ struct Tally {
     target: f64,
     estimates: f64,
     bias: f64,
-    covered: [usize; 3],
-    width: [f64; 3],
-    missed_low: [usize; 3],
+    iterated_bias: f64,
+    /// percentile, basic, BCa, basic with the iterated bias.
+    covered: [usize; 4],
+    width: [f64; 4],
+    missed_low: [usize; 4],
+    n_iterated: usize,
     bca_fallbacks: usize,
     percentile_excludes_estimate: usize,
     /// Per replicate: estimate, bootstrap bias, then low and high of each method.
@@ -185,27 +191,51 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, estimate: f64, samples: &[f64], jk: &[Vec<f64>], level: f64) {
+    fn count(&mut self, k: usize, lo: f64, hi: f64, line: &mut String) {
+        let _ = write!(line, ",{lo},{hi}");
+        self.covered[k] += (lo <= self.target && self.target <= hi) as usize;
+        self.missed_low[k] += (hi < self.target) as usize;
+        self.width[k] += hi - lo;
+    }
+
+    fn add(
+        &mut self,
+        estimate: f64,
+        samples: &[f64],
+        jk: &[Vec<f64>],
+        nested: Option<&[f64]>,
+        level: f64,
+    ) {
         self.n += 1;
         self.estimates += estimate;
         let mut line = format!("{estimate}");
+        let mut basic = (0.0, 0.0, 0.0);
         for (k, m) in IntervalMethod::ALL.iter().enumerate() {
             let iv = bootstrap_interval(*m, estimate, samples, jk, level).unwrap();
             let (lo, hi) = (iv.interval.low, iv.interval.high);
             if k == 0 {
                 let _ = write!(line, ",{}", iv.bias);
             }
-            let _ = write!(line, ",{lo},{hi}");
-            self.covered[k] += (lo <= self.target && self.target <= hi) as usize;
-            self.missed_low[k] += (hi < self.target) as usize;
-            self.width[k] += hi - lo;
-            if *m == IntervalMethod::Bca {
-                self.bca_fallbacks += (iv.method != IntervalMethod::Bca) as usize;
+            self.count(k, lo, hi, &mut line);
+            match m {
+                IntervalMethod::Bca => {
+                    self.bca_fallbacks += (iv.method != IntervalMethod::Bca) as usize;
+                }
+                IntervalMethod::Percentile => {
+                    self.bias += iv.bias;
+                    self.percentile_excludes_estimate +=
+                        !(lo <= estimate && estimate <= hi) as usize;
+                }
+                IntervalMethod::Basic => basic = (lo, hi, iv.bias),
             }
-            if *m == IntervalMethod::Percentile {
-                self.bias += iv.bias;
-                self.percentile_excludes_estimate += !(lo <= estimate && estimate <= hi) as usize;
-            }
+        }
+        if let Some(nested) = nested {
+            // The basic interval moved by the part of the bias the plain bootstrap misses.
+            let b2 = iterated_bias(estimate, samples, nested).unwrap();
+            let shift = b2 - basic.2;
+            self.n_iterated += 1;
+            self.iterated_bias += b2;
+            self.count(3, basic.0 - shift, basic.1 - shift, &mut line);
         }
         self.csv.push(line);
     }
@@ -213,8 +243,18 @@ impl Tally {
     fn row(&self, name: &str) -> String {
         let n = self.n as f64;
         let pct = |k: usize| 100.0 * self.covered[k] as f64 / n;
+        let (it_bias, it_cov, it_width, it_missed) = if self.n_iterated > 0 {
+            (
+                format!("{:+.4}", self.iterated_bias / n),
+                format!("{:.1}", pct(3)),
+                format!("{:.4}", self.width[3] / n),
+                self.missed_low[3].to_string(),
+            )
+        } else {
+            ("–".into(), "–".into(), "–".into(), "–".into())
+        };
         format!(
-            "| {name} | {:.4} | {:+.4} | {:+.4} | {:.1} | {:.1} | {:.1} | {:.4} / {:.4} / {:.4} | {} / {} / {} | {} | {} |",
+            "| {name} | {:.4} | {:+.4} | {:+.4} | {it_bias} | {:.1} | {:.1} | {:.1} | {it_cov} | {:.4} / {:.4} / {:.4} / {it_width} | {} / {} / {} / {it_missed} | {} | {} |",
             self.target,
             self.estimates / n - self.target,
             self.bias / n,
@@ -236,6 +276,58 @@ impl Tally {
         let k = IntervalMethod::ALL.iter().position(|x| *x == m).unwrap();
         100.0 * self.covered[k] as f64 / self.n as f64
     }
+}
+
+/// Writes the table (returned) and the per-replicate CSV so far.
+fn write_report(
+    head: &str,
+    enc: &[[Tally; 2]],
+    rsa: &[Tally],
+    elapsed: std::time::Duration,
+) -> String {
+    let models = ReplicateModel::ALL;
+    let mut out = String::from(head);
+    let _ = writeln!(out, "| score / model / resampling | target | mean estimate − target | mean bootstrap bias | mean iterated bias | percentile % | basic % | BCa % | basic, iterated bias % | mean width (pct / basic / BCa / iterated) | missed below (pct / basic / BCa / iterated) | BCa fallbacks | percentile excludes estimate |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (m, model) in models.iter().enumerate() {
+        for (u, name) in ["images per subject", "images shared"].iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{}",
+                enc[m][u].row(&format!("encoding / {} / {name}", model.as_str()))
+            );
+        }
+    }
+    for (m, model) in models.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}",
+            rsa[m].row(&format!("RSA / {} / stimuli", model.as_str()))
+        );
+    }
+    let _ = writeln!(out, "\n(elapsed {elapsed:.0?}, {} replicates)", enc[0][0].n);
+    let path = std::env::var("BRAINBENCH_COVERAGE_OUT").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/intervals-coverage.md").to_string()
+    });
+    std::fs::write(&path, &out).unwrap();
+    let mut csv = String::from("row,target,estimate,bias,percentile_low,percentile_high,basic_low,basic_high,bca_low,bca_high,iterated_low,iterated_high\n");
+    let named = models.iter().enumerate().flat_map(|(m, model)| {
+        [
+            (
+                format!("encoding/{}/per-subject", model.as_str()),
+                &enc[m][0],
+            ),
+            (format!("encoding/{}/shared", model.as_str()), &enc[m][1]),
+            (format!("rsa/{}/stimuli", model.as_str()), &rsa[m]),
+        ]
+    });
+    for (name, t) in named {
+        for line in &t.csv {
+            let _ = writeln!(csv, "{name},{},{line}", t.target);
+        }
+    }
+    std::fs::write(format!("{path}.csv"), csv).unwrap();
+    out
 }
 
 #[test]
@@ -264,6 +356,20 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
     drop(big);
     drop(big_rsa);
     eprintln!("population and large sets: {:.0?}", t0.elapsed());
+    let mut head = String::new();
+    let _ = writeln!(
+        head,
+        "Coverage of nominal {:.0} % intervals: {replicates} replicate test sets, {resamples} resamples each; \
+         synthetic cortex seed {}, {} subjects, about {} vertices per hemisphere, {}-px images; \
+         encoding on {n_enc} images (target: {} images), RSA on {n_rsa} images (target: {} images).\n",
+        100.0 * level,
+        cfg.seed,
+        cfg.n_subjects,
+        cfg.vertices_per_hemisphere,
+        cfg.image_size,
+        factor * n_enc,
+        factor * n_rsa,
+    );
     for r in 0..replicates as u64 {
         let bcfg = BootstrapConfig {
             n_resamples: resamples,
@@ -274,8 +380,8 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
         for (m, tallies) in enc.iter_mut().enumerate() {
             for (tally, unit) in tallies.iter_mut().zip(units) {
                 let (est, boot) = encoding_score(&set, m, Some(unit), &bcfg);
-                let (samples, jk) = boot.unwrap();
-                tally.add(est, &samples, &jk, level);
+                let (samples, jk, nested) = boot.unwrap();
+                tally.add(est, &samples, &jk, nested.as_deref(), level);
             }
         }
         let set = pop.draw(n_rsa, 500_000 + r);
@@ -289,67 +395,15 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
                 .collect();
             let samples = bootstrap_rsa_stimuli(&rois, &bcfg).unwrap().samples;
             let jk = vec![jackknife_rsa_stimuli(&rois).unwrap()];
-            tally.add(rsa_estimate(&d, m), &samples, &jk, level);
+            let nested = bootstrap_rsa_stimuli_nested(&rois, &bcfg).unwrap();
+            tally.add(rsa_estimate(&d, m), &samples, &jk, Some(&nested), level);
         }
         if (r + 1) % 20 == 0 {
-            eprintln!("{} replicates: {:.0?}", r + 1, t0.elapsed());
+            eprintln!("{}", write_report(&head, &enc, &rsa, t0.elapsed()));
         }
     }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Coverage of nominal {:.0} % intervals: {replicates} replicate test sets, {resamples} resamples each; \
-         synthetic cortex seed {}, {} subjects, about {} vertices per hemisphere, {}-px images; \
-         encoding on {n_enc} images (target: {} images), RSA on {n_rsa} images (target: {} images).\n",
-        100.0 * level,
-        cfg.seed,
-        cfg.n_subjects,
-        cfg.vertices_per_hemisphere,
-        cfg.image_size,
-        factor * n_enc,
-        factor * n_rsa,
-    );
-    let _ = writeln!(out, "| score / model / resampling | target | mean estimate − target | mean bootstrap bias | percentile % | basic % | BCa % | mean width (pct / basic / BCa) | missed below (pct / basic / BCa) | BCa fallbacks | percentile excludes estimate |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
-    for (m, model) in models.iter().enumerate() {
-        for (u, name) in ["images per subject", "images shared"].iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{}",
-                enc[m][u].row(&format!("encoding / {} / {name}", model.as_str()))
-            );
-        }
-    }
-    for (m, model) in models.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{}",
-            rsa[m].row(&format!("RSA / {} / stimuli", model.as_str()))
-        );
-    }
-    let _ = writeln!(out, "\n(elapsed {:.0?})", t0.elapsed());
+    let out = write_report(&head, &enc, &rsa, t0.elapsed());
     println!("{out}");
-    let path = std::env::var("BRAINBENCH_COVERAGE_OUT").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/target/intervals-coverage.md").to_string()
-    });
-    std::fs::write(&path, &out).unwrap();
-    let mut csv = String::from("row,target,estimate,bias,percentile_low,percentile_high,basic_low,basic_high,bca_low,bca_high\n");
-    let named = models.iter().enumerate().flat_map(|(m, model)| {
-        [
-            (
-                format!("encoding/{}/per-subject", model.as_str()),
-                &enc[m][0],
-            ),
-            (format!("encoding/{}/shared", model.as_str()), &enc[m][1]),
-            (format!("rsa/{}/stimuli", model.as_str()), &rsa[m]),
-        ]
-    });
-    for (name, t) in named {
-        for line in &t.csv {
-            let _ = writeln!(csv, "{name},{},{line}", t.target);
-        }
-    }
-    std::fs::write(format!("{path}.csv"), csv).unwrap();
     // The default method on the default resampling unit covers 92-98 % on every model.
     let default = IntervalMethod::default();
     let rows = enc.iter().map(|t| &t[1]).chain(rsa.iter());

@@ -6,9 +6,19 @@
 //!
 //! [`Population::new`] replays [`super::generate`]'s random draws for the subjects of a
 //! [`SynthConfig`], so its subjects are those of the files `bench data synth` writes with the
-//! same configuration. [`Population::draw`] then renders `n` new scenes and simulates their
-//! trials by the session model of `trials.rs` (test images shown 3, 2 or 1 times in the
-//! configured shares, sessions z-scored on their own).
+//! same configuration. [`Population::draw`] then renders `n` new scenes, draws how often each
+//! is shown (3, 2 or 1 times in the configured shares) and their trial-averaged responses in
+//! the population's standardisation:
+//!
+//! ```text
+//! measured[i, v] = sqrt(f_v) signal_v(i) + sqrt(1 − f_v) ε̄_iv,    ε̄_iv ~ N(0, 1 / k_i)
+//! ```
+//!
+//! that is, the session model of `trials.rs` without its per-session z-scoring. That
+//! normalisation centres every vertex on the mean of the images of its session; a replicate of
+//! only test images would be one short session, and its mean would add an effect of the test
+//! set's size that no resampling of images can see (in the benchmark, sessions of 750 trials are
+//! mostly training images, so the effect is small there).
 //!
 //! Features and signals of new images are standardised with the constants of the benchmark's
 //! own images (training and test), so a vertex's signal keeps unit variance in the population
@@ -249,8 +259,17 @@ fn test_block(
 ) -> TestBlock {
     let signal = h.signal.apply(features.dot(&h.weights));
     let wrong = h.wrong_signal.apply(features.dot(&h.wrong_weights));
-    let m = trials::simulate(rng, schedule, signal.view(), &h.fraction, 0);
     let scale: Vec<f64> = h.fraction.iter().map(|f| f.sqrt()).collect();
+    let noise: Vec<f64> = h.fraction.iter().map(|f| (1.0 - f).sqrt()).collect();
+    let root_k: Vec<f64> = schedule
+        .test_trials
+        .iter()
+        .map(|&k| (k as f64).sqrt())
+        .collect();
+    let mut normal = StandardNormal::default();
+    let measured = Array2::from_shape_fn(signal.dim(), |(i, v)| {
+        (scale[v] * signal[[i, v]] + noise[v] * normal.sample(rng) / root_k[i]) as f32
+    });
     let truth = Array2::from_shape_fn(signal.dim(), |(i, v)| (scale[v] * signal[[i, v]]) as f32);
     let wrong_tuning = Array2::from_shape_fn(signal.dim(), |(i, v)| {
         (scale[v] * (signal[[i, v]] + wrong[[i, v]])) as f32
@@ -263,7 +282,7 @@ fn test_block(
         row /= idx.len() as f32;
     }
     TestBlock {
-        measured: m.test,
+        measured,
         true_nc: h
             .fraction
             .iter()
@@ -317,6 +336,27 @@ fn fixed_subject(cfg: &SynthConfig, s: usize, features: ArrayView2<f64>) -> Vec<
             }
         })
         .collect()
+}
+
+/// Standard normal deviates by the Box-Muller transform (both of each pair used).
+#[derive(Default)]
+struct StandardNormal {
+    spare: Option<f64>,
+}
+
+impl StandardNormal {
+    fn sample(&mut self, rng: &mut ChaCha8Rng) -> f64 {
+        use rand::RngExt;
+        if let Some(x) = self.spare.take() {
+            return x;
+        }
+        let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]: ln is finite
+        let u2: f64 = rng.random();
+        let r = (-2.0 * u1.ln()).sqrt();
+        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
+        self.spare = Some(r * s);
+        r * c
+    }
 }
 
 /// Rows centred and scaled to unit norm, so that a dot product is a Pearson r.

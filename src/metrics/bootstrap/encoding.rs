@@ -44,6 +44,36 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
     blocks: &[EncodingBlock<T>],
     cfg: &BootstrapConfig,
 ) -> Result<BootstrapResult> {
+    let samples = resample_scores(blocks, cfg, |s, n, b| resample_counts(cfg.seed, s, n, b))?;
+    let interval = percentile_interval(&samples, cfg.level)?;
+    Ok(BootstrapResult { samples, interval })
+}
+
+/// One second-level resample per resample (Davison & Hinkley 1997, §3.9): for every `b`, the
+/// pooled score on images drawn with replacement from resample `b`'s own images
+/// ([`super::nested_resample_counts`]). What [`super::interval::iterated_bias`] needs.
+///
+/// ```text
+/// θ**_b = score on resample_indices(b)[nested positions of b]
+/// ```
+///
+/// # Errors
+/// As [`bootstrap_encoding`].
+pub fn bootstrap_encoding_nested<T: Copy + Into<f64> + Sync>(
+    blocks: &[EncodingBlock<T>],
+    cfg: &BootstrapConfig,
+) -> Result<Vec<f64>> {
+    resample_scores(blocks, cfg, |s, n, b| {
+        super::nested_resample_counts(cfg.seed, s, n, b)
+    })
+}
+
+/// The pooled score of every resample whose image counts `counts(group, n, b)` gives.
+fn resample_scores<T: Copy + Into<f64> + Sync>(
+    blocks: &[EncodingBlock<T>],
+    cfg: &BootstrapConfig,
+    counts_of: impl Fn(u64, usize, usize) -> Vec<u32> + Sync,
+) -> Result<Vec<f64>> {
     cfg.check()?;
     let subjects = resampling_groups(blocks)?;
     let total_vertices: usize = blocks.iter().map(|b| b.truth.ncols()).sum();
@@ -54,7 +84,7 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
         .map(|&(s, n)| {
             let cols: Vec<Vec<u32>> = (0..nb)
                 .into_par_iter()
-                .map(|b| resample_counts(cfg.seed, s, n, b))
+                .map(|b| counts_of(s, n, b))
                 .collect();
             (s, cols.into_iter().flatten().map(f64::from).collect())
         })
@@ -68,9 +98,7 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
             .1;
         block_sums(block, c, nb, &mut sums);
     }
-    let samples: Vec<f64> = sums.iter().map(|s| s / total_vertices as f64).collect();
-    let interval = percentile_interval(&samples, cfg.level)?;
-    Ok(BootstrapResult { samples, interval })
+    Ok(sums.iter().map(|s| s / total_vertices as f64).collect())
 }
 
 /// The resampling groups of `blocks` (their distinct [`EncodingBlock::subject`] ids, in order

@@ -98,6 +98,30 @@ pub fn resample_counts(seed: u64, group: u64, n: usize, resample: usize) -> Vec<
     counts
 }
 
+/// Group-id bit of the second-level draws of [`nested_resample_counts`].
+const NESTED: u64 = 1 << 63;
+
+/// Images of a second-level resample drawn from resample `resample` itself: position `k` is
+/// `outer[inner[k]]` with `outer = resample_indices(seed, group, n, resample)` and
+/// `inner = resample_indices(seed, group | 2^63, n, resample)`. One per outer resample is
+/// enough for the mean bias of [`interval::iterated_bias`].
+pub fn nested_resample_indices(seed: u64, group: u64, n: usize, resample: usize) -> Vec<usize> {
+    let outer = resample_indices(seed, group, n, resample);
+    resample_indices(seed, group | NESTED, n, resample)
+        .into_iter()
+        .map(|p| outer[p])
+        .collect()
+}
+
+/// How often each of the `n` items occurs in [`nested_resample_indices`].
+pub fn nested_resample_counts(seed: u64, group: u64, n: usize, resample: usize) -> Vec<u32> {
+    let mut counts = vec![0u32; n];
+    for i in nested_resample_indices(seed, group, n, resample) {
+        counts[i] += 1;
+    }
+    counts
+}
+
 /// The `q`-quantile (q in [0, 1]) of `samples` with linear interpolation between the closest
 /// ranks: numpy's default, `numpy.percentile(samples, 100 q)`.
 ///

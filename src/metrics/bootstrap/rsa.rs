@@ -71,23 +71,43 @@ pub fn bootstrap_rsa_stimuli(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<B
     let (n, _) = check(rois)?;
     let samples: Vec<f64> = (0..cfg.n_resamples)
         .into_par_iter()
-        .map(|b| {
-            let idx = resample_indices(cfg.seed, STIMULUS_GROUP, n, b);
-            let mut total = 0.0;
-            for roi in rois {
-                let model = CentredRanks::new(&roi.model.select(&idx)?)?;
-                let mut r2 = 0.0;
-                for s in roi.subjects {
-                    let rho = model.spearman(&CentredRanks::new(&s.select(&idx)?)?);
-                    r2 += rho.unwrap_or(0.0).powi(2);
-                }
-                total += r2 / roi.subjects.len() as f64;
-            }
-            Ok(total / rois.len() as f64)
-        })
+        .map(|b| score_of_selection(rois, &resample_indices(cfg.seed, STIMULUS_GROUP, n, b)))
         .collect::<Result<_>>()?;
     let interval = percentile_interval(&samples, cfg.level)?;
     Ok(BootstrapResult { samples, interval })
+}
+
+/// One second-level stimulus resample per resample (see
+/// [`super::nested_resample_indices`]): the score on stimuli drawn from resample `b`'s own
+/// stimuli, for [`super::interval::iterated_bias`].
+///
+/// # Errors
+/// As [`bootstrap_rsa_stimuli`].
+pub fn bootstrap_rsa_stimuli_nested(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<Vec<f64>> {
+    cfg.check()?;
+    let (n, _) = check(rois)?;
+    (0..cfg.n_resamples)
+        .into_par_iter()
+        .map(|b| {
+            let idx = super::nested_resample_indices(cfg.seed, STIMULUS_GROUP, n, b);
+            score_of_selection(rois, &idx)
+        })
+        .collect()
+}
+
+/// The overall RSA score on the stimuli `idx` (repeats allowed; self-pairs dropped).
+fn score_of_selection(rois: &[RsaRoi], idx: &[usize]) -> Result<f64> {
+    let mut total = 0.0;
+    for roi in rois {
+        let model = CentredRanks::new(&roi.model.select(idx)?)?;
+        let mut r2 = 0.0;
+        for s in roi.subjects {
+            let rho = model.spearman(&CentredRanks::new(&s.select(idx)?)?);
+            r2 += rho.unwrap_or(0.0).powi(2);
+        }
+        total += r2 / roi.subjects.len() as f64;
+    }
+    Ok(total / rois.len() as f64)
 }
 
 /// Subject bootstrap of the overall RSA score: subjects are drawn with replacement and
