@@ -18,7 +18,7 @@
 use brainbench::benchmark::synth::replicates::{Population, ReplicateModel, TestSet};
 use brainbench::benchmark::synth::SynthConfig;
 use brainbench::metrics::bootstrap::encoding::{bootstrap_encoding, bootstrap_encoding_nested};
-use brainbench::metrics::bootstrap::interval::{bootstrap_interval, iterated_bias, IntervalMethod};
+use brainbench::metrics::bootstrap::interval::{bootstrap_interval, IntervalMethod};
 use brainbench::metrics::bootstrap::jackknife::{jackknife_encoding, jackknife_rsa_stimuli};
 use brainbench::metrics::bootstrap::rsa::{
     bootstrap_rsa_stimuli, bootstrap_rsa_stimuli_nested, RsaRoi,
@@ -209,9 +209,12 @@ impl Tally {
         self.n += 1;
         self.estimates += estimate;
         let mut line = format!("{estimate}");
-        let mut basic = (0.0, 0.0, 0.0);
         for (k, m) in IntervalMethod::ALL.iter().enumerate() {
-            let iv = bootstrap_interval(*m, estimate, samples, jk, level).unwrap();
+            if *m == IntervalMethod::IteratedBasic && nested.is_none() {
+                continue;
+            }
+            let iv = bootstrap_interval(*m, estimate, samples, jk, nested.unwrap_or(&[]), level)
+                .unwrap();
             let (lo, hi) = (iv.interval.low, iv.interval.high);
             if k == 0 {
                 let _ = write!(line, ",{}", iv.bias);
@@ -226,16 +229,12 @@ impl Tally {
                     self.percentile_excludes_estimate +=
                         !(lo <= estimate && estimate <= hi) as usize;
                 }
-                IntervalMethod::Basic => basic = (lo, hi, iv.bias),
+                IntervalMethod::IteratedBasic => {
+                    self.n_iterated += 1;
+                    self.iterated_bias += iv.iterated_bias.unwrap();
+                }
+                IntervalMethod::Basic => {}
             }
-        }
-        if let Some(nested) = nested {
-            // The basic interval moved by the part of the bias the plain bootstrap misses.
-            let b2 = iterated_bias(estimate, samples, nested).unwrap();
-            let shift = b2 - basic.2;
-            self.n_iterated += 1;
-            self.iterated_bias += b2;
-            self.count(3, basic.0 - shift, basic.1 - shift, &mut line);
         }
         self.csv.push(line);
     }

@@ -247,6 +247,23 @@ mod tests {
                 "{k}: {got} vs {want}"
             );
         }
+        let nested = bootstrap_encoding_nested(&[b], &cfg).unwrap();
+        for (k, &got) in nested.iter().enumerate().take(5) {
+            let idx = crate::metrics::bootstrap::nested_resample_indices(3, 4, 40, k);
+            let p = pred.select(ndarray::Axis(0), &idx);
+            let t = truth.select(ndarray::Axis(0), &idx);
+            let rb = EncodingBlock {
+                pred: p.view(),
+                truth: t.view(),
+                nc: &nc,
+                subject: 4,
+            };
+            let want = score_block(&rb).unwrap().nnea.iter().sum::<f64>() / 30.0;
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "nested {k}"
+            );
+        }
         let short = truth.slice(ndarray::s![..39, ..]);
         let b2 = EncodingBlock {
             pred: short,

@@ -18,7 +18,7 @@ use crate::metrics::{check_finite, MetricsError, Result};
 /// The default is [`IntervalMethod::Bca`], the method SCIENCE.md §3 names, kept because it
 /// covered best on the synthetic cortex's known truth (`docs/intervals.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum IntervalMethod {
     /// `[q(α), q(1 − α)]`, q the quantiles of θ*: inherits any bias of θ* around θ̂.
     Percentile,
@@ -29,11 +29,22 @@ pub enum IntervalMethod {
     /// bias `z0` and skewness-corrected by the jackknife acceleration `a`.
     #[default]
     Bca,
+    /// The basic interval moved by the part of the bias the plain bootstrap misses, measured by
+    /// one second-level resample per resample ([`iterated_bias`]):
+    /// `[2θ̂ − Q(1 − α) − (b2 − b1), 2θ̂ − Q(α) − (b2 − b1)]`.
+    IteratedBasic,
 }
 
 impl IntervalMethod {
     /// Every method, in the order shown in reports.
-    pub const ALL: [IntervalMethod; 3] = [Self::Percentile, Self::Basic, Self::Bca];
+    pub const ALL: [IntervalMethod; 4] = [
+        Self::Percentile,
+        Self::Basic,
+        Self::Bca,
+        Self::IteratedBasic,
+    ];
+    /// The methods `scipy.stats.bootstrap` offers (and computes identically).
+    pub const SCIPY: [IntervalMethod; 3] = [Self::Percentile, Self::Basic, Self::Bca];
 
     /// The name used in `score.json`, on the board and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +52,7 @@ impl IntervalMethod {
             Self::Percentile => "percentile",
             Self::Basic => "basic",
             Self::Bca => "bca",
+            Self::IteratedBasic => "iterated-basic",
         }
     }
 }
@@ -59,7 +71,7 @@ impl std::str::FromStr for IntervalMethod {
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
-                format!("unknown interval method '{s}': expected percentile, basic or bca")
+                format!("unknown interval method '{s}': expected percentile, basic, bca or iterated-basic")
             })
     }
 }
@@ -126,6 +138,8 @@ pub struct IntervalEstimate {
     pub acceleration: Option<f64>,
     /// BCa's adjusted levels `(α₁, α₂)` (BCa only, when defined).
     pub adjusted_levels: Option<(f64, f64)>,
+    /// The iterated bias `b2` ([`iterated_bias`]; iterated-basic only).
+    pub iterated_bias: Option<f64>,
     /// Why the interval deserves care; empty in the usual case.
     pub warnings: Vec<IntervalWarning>,
 }
@@ -233,9 +247,16 @@ pub fn acceleration(jackknife: &[Vec<f64>]) -> Result<Option<f64>> {
 ///             [Q(α₁), Q(α₂)]
 /// ```
 ///
+/// and, beyond scipy,
+///
+/// ```text
+/// iterated-basic: basic − (b2 − b1),   b1 = mean θ* − θ̂,   b2 = iterated_bias(θ̂, θ*, θ**)
+/// ```
+///
 /// `Q(q)` is numpy's linear-interpolation quantile of θ*. `jackknife` holds, per
 /// independently resampled group, the statistic with each unit of that group left out (only
-/// BCa uses it; pass `&[]` otherwise).
+/// BCa uses it; pass `&[]` otherwise). `nested[b]` is the statistic on one resample drawn from
+/// resample `b` (only iterated-basic uses it; pass `&[]` otherwise).
 ///
 /// Degenerate cases never give NaN; each adds an [`IntervalWarning`]:
 ///
@@ -248,12 +269,13 @@ pub fn acceleration(jackknife: &[Vec<f64>]) -> Result<Option<f64>> {
 ///
 /// # Errors
 /// [`MetricsError::TooFew`] for no resample (or BCa without jackknife values),
+/// [`MetricsError::LengthMismatch`] for iterated-basic without one nested value per resample,
 /// [`MetricsError::NonFinite`], [`MetricsError::OutOfRange`] for a level outside (0, 1).
 ///
 /// ```
 /// use brainbench::metrics::bootstrap::interval::{bootstrap_interval, IntervalMethod};
 /// let samples: Vec<f64> = (0..=100).map(f64::from).collect();
-/// let iv = bootstrap_interval(IntervalMethod::Basic, 60.0, &samples, &[], 0.9).unwrap();
+/// let iv = bootstrap_interval(IntervalMethod::Basic, 60.0, &samples, &[], &[], 0.9).unwrap();
 /// assert!((iv.interval.low - 25.0).abs() < 1e-12 && (iv.interval.high - 115.0).abs() < 1e-12);
 /// ```
 pub fn bootstrap_interval(
@@ -261,6 +283,7 @@ pub fn bootstrap_interval(
     estimate: f64,
     samples: &[f64],
     jackknife: &[Vec<f64>],
+    nested: &[f64],
     level: f64,
 ) -> Result<IntervalEstimate> {
     check_level(level)?;
@@ -291,6 +314,7 @@ pub fn bootstrap_interval(
         z0: None,
         acceleration: None,
         adjusted_levels: None,
+        iterated_bias: None,
         warnings: Vec::new(),
     };
     let first = samples[0];
@@ -338,9 +362,16 @@ pub fn bootstrap_interval(
         samples,
         &[alpha * 100.0 / 100.0, (1.0 - alpha) * 100.0 / 100.0],
     )?;
+    let shift = if out.method == IntervalMethod::IteratedBasic {
+        let b2 = iterated_bias(estimate, samples, nested)?;
+        out.iterated_bias = Some(b2);
+        b2 - out.bias
+    } else {
+        0.0
+    };
     (out.interval.low, out.interval.high) = match out.method {
         IntervalMethod::Percentile => (q[0], q[1]),
-        _ => (2.0 * estimate - q[1], 2.0 * estimate - q[0]),
+        _ => (2.0 * estimate - q[1] - shift, 2.0 * estimate - q[0] - shift),
     };
     Ok(out)
 }
@@ -488,8 +519,9 @@ mod tests {
     fn bca_without_bias_or_skew_is_the_percentile_interval() {
         let s: Vec<f64> = (0..=200).map(f64::from).collect();
         let jk = vec![vec![1.0, 2.0, 3.0]];
-        let bca = bootstrap_interval(IntervalMethod::Bca, 100.0, &s, &jk, 0.95).unwrap();
-        let pct = bootstrap_interval(IntervalMethod::Percentile, 100.0, &s, &[], 0.95).unwrap();
+        let bca = bootstrap_interval(IntervalMethod::Bca, 100.0, &s, &jk, &[], 0.95).unwrap();
+        let pct =
+            bootstrap_interval(IntervalMethod::Percentile, 100.0, &s, &[], &[], 0.95).unwrap();
         assert_eq!(bca.method, IntervalMethod::Bca);
         assert_eq!(bca.z0, Some(0.0));
         assert_eq!(bca.acceleration, Some(0.0));
@@ -505,8 +537,9 @@ mod tests {
     fn degenerate_cases_fall_back_without_nan() {
         // All resamples above the estimate: z0 = -inf, BCa falls back to basic.
         let s: Vec<f64> = (1..=100).map(f64::from).collect();
-        let bca = bootstrap_interval(IntervalMethod::Bca, 0.0, &s, &[vec![1.0, 2.0]], 0.9).unwrap();
-        let basic = bootstrap_interval(IntervalMethod::Basic, 0.0, &s, &[], 0.9).unwrap();
+        let bca =
+            bootstrap_interval(IntervalMethod::Bca, 0.0, &s, &[vec![1.0, 2.0]], &[], 0.9).unwrap();
+        let basic = bootstrap_interval(IntervalMethod::Basic, 0.0, &s, &[], &[], 0.9).unwrap();
         assert_eq!(bca.method, IntervalMethod::Basic);
         assert_eq!(bca.interval, basic.interval);
         assert!(
@@ -515,7 +548,7 @@ mod tests {
         // Every resample equal to the estimate: zero width, z0 = 0 but BCa still falls back.
         let flat = vec![3.0; 50];
         for m in IntervalMethod::ALL {
-            let iv = bootstrap_interval(m, 3.0, &flat, &[vec![3.0, 3.0]], 0.95).unwrap();
+            let iv = bootstrap_interval(m, 3.0, &flat, &[vec![3.0, 3.0]], &flat, 0.95).unwrap();
             assert_eq!((iv.interval.low, iv.interval.high), (3.0, 3.0), "{m}");
             assert!(iv
                 .warnings
@@ -523,7 +556,7 @@ mod tests {
         }
         // Too few resamples for the 2.5 % tail (B = 20 < 40).
         let few: Vec<f64> = (0..20).map(f64::from).collect();
-        let iv = bootstrap_interval(IntervalMethod::Percentile, 9.5, &few, &[], 0.95).unwrap();
+        let iv = bootstrap_interval(IntervalMethod::Percentile, 9.5, &few, &[], &[], 0.95).unwrap();
         assert!(matches!(
             iv.warnings[..],
             [IntervalWarning::TooFewResamples {
@@ -539,6 +572,7 @@ mod tests {
             12.0,
             &skew,
             &[vec![0.0, 1.0, 5.0]],
+            &[],
             0.95,
         )
         .unwrap();
@@ -552,7 +586,8 @@ mod tests {
         let mut outlier = vec![0.0; 100];
         outlier[99] = 100.0;
         let above: Vec<f64> = (0..100_000).map(f64::from).collect();
-        let iv = bootstrap_interval(IntervalMethod::Bca, 0.0, &above, &[outlier], 0.95).unwrap();
+        let iv =
+            bootstrap_interval(IntervalMethod::Bca, 0.0, &above, &[outlier], &[], 0.95).unwrap();
         assert!(iv.acceleration.unwrap() < -0.16);
         assert_eq!(iv.method, IntervalMethod::Basic);
         assert!(matches!(
@@ -561,13 +596,48 @@ mod tests {
         ));
         // Undefined acceleration is taken as 0.
         let mid: Vec<f64> = (0..1000).map(f64::from).collect();
-        let iv =
-            bootstrap_interval(IntervalMethod::Bca, 499.5, &mid, &[vec![1.0, 1.0]], 0.95).unwrap();
+        let iv = bootstrap_interval(
+            IntervalMethod::Bca,
+            499.5,
+            &mid,
+            &[vec![1.0, 1.0]],
+            &[],
+            0.95,
+        )
+        .unwrap();
         assert_eq!(iv.acceleration, Some(0.0));
         assert_eq!(iv.warnings, vec![IntervalWarning::AccelerationUndefined]);
-        assert!(bootstrap_interval(IntervalMethod::Bca, 1.0, &mid, &[], 0.95).is_err());
-        assert!(bootstrap_interval(IntervalMethod::Basic, 1.0, &[], &[], 0.95).is_err());
-        assert!(bootstrap_interval(IntervalMethod::Basic, f64::NAN, &mid, &[], 0.95).is_err());
+        assert!(bootstrap_interval(IntervalMethod::Bca, 1.0, &mid, &[], &[], 0.95).is_err());
+        assert!(bootstrap_interval(IntervalMethod::Basic, 1.0, &[], &[], &[], 0.95).is_err());
+        assert!(bootstrap_interval(IntervalMethod::Basic, f64::NAN, &mid, &[], &[], 0.95).is_err());
+    }
+
+    #[test]
+    fn iterated_basic_is_the_basic_interval_moved_by_the_missed_bias() {
+        let s: Vec<f64> = (0..=100).map(f64::from).collect();
+        // b1 = 50 - 40 = 10; nested = s + 3 gives c = 3, b2 = 17: moved down by 7.
+        let nested: Vec<f64> = s.iter().map(|x| x + 3.0).collect();
+        let it =
+            bootstrap_interval(IntervalMethod::IteratedBasic, 40.0, &s, &[], &nested, 0.9).unwrap();
+        let basic = bootstrap_interval(IntervalMethod::Basic, 40.0, &s, &[], &[], 0.9).unwrap();
+        assert_eq!(it.iterated_bias, Some(17.0));
+        assert!((it.interval.low - (basic.interval.low - 7.0)).abs() < 1e-12);
+        assert!((it.interval.high - (basic.interval.high - 7.0)).abs() < 1e-12);
+        assert!(
+            bootstrap_interval(IntervalMethod::IteratedBasic, 40.0, &s, &[], &[], 0.9).is_err()
+        );
+    }
+
+    #[test]
+    fn iterated_bias_is_twice_the_bias_minus_the_nested_one() {
+        // b1 = mean(1, 2, 6) - 2 = 1; c = mean(2-1, 4-2, 9-6) = 2; b2 = 2 - 2 = 0.
+        assert_eq!(
+            iterated_bias(2.0, &[1.0, 2.0, 6.0], &[2.0, 4.0, 9.0]).unwrap(),
+            0.0
+        );
+        assert!(iterated_bias(2.0, &[1.0], &[1.0, 2.0]).is_err());
+        assert!(iterated_bias(2.0, &[], &[]).is_err());
+        assert!(iterated_bias(2.0, &[f64::NAN], &[1.0]).is_err());
     }
 
     #[test]

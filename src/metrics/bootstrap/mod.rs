@@ -309,6 +309,21 @@ mod tests {
     }
 
     #[test]
+    fn nested_draws_come_from_their_outer_resample() {
+        for b in 0..5 {
+            let outer = resample_indices(3, 1, 30, b);
+            let nested = nested_resample_indices(3, 1, 30, b);
+            assert_eq!(nested.len(), 30);
+            assert!(nested.iter().all(|i| outer.contains(i)));
+            assert_ne!(nested, outer);
+            assert_eq!(nested, nested_resample_indices(3, 1, 30, b));
+            let counts = nested_resample_counts(3, 1, 30, b);
+            assert_eq!(counts.iter().sum::<u32>(), 30);
+            assert!(nested.iter().all(|&i| counts[i] > 0));
+        }
+    }
+
+    #[test]
     fn interval_and_paired_difference() {
         let s: Vec<f64> = (0..=100).map(|i| i as f64).collect();
         let iv = percentile_interval(&s, 0.95).unwrap();

@@ -333,6 +333,22 @@ mod tests {
             let want = idx.iter().map(|&k| rho[k] * rho[k]).sum::<f64>() / 5.0;
             assert!((got - want).abs() < 1e-12);
         }
+        let nested = bootstrap_rsa_stimuli_nested(&rois, &cfg).unwrap();
+        for (b, &got) in nested.iter().enumerate().take(5) {
+            let idx = crate::metrics::bootstrap::nested_resample_indices(9, STIMULUS_GROUP, 8, b);
+            let m = model.select(&idx).unwrap();
+            let want = subjects
+                .iter()
+                .map(|s| {
+                    crate::metrics::ranks::spearman(&m, &s.select(&idx).unwrap())
+                        .unwrap()
+                        .unwrap_or(0.0)
+                        .powi(2)
+                })
+                .sum::<f64>()
+                / 5.0;
+            assert!((got - want).abs() < 1e-12, "nested {b}");
+        }
         let a = bootstrap_rsa_stimuli(&rois, &cfg).unwrap();
         assert_eq!(a, bootstrap_rsa_stimuli(&rois, &cfg).unwrap());
         let short = rdm(1, 7);
