@@ -32,6 +32,7 @@ pub mod io;
 pub mod leaderboard;
 pub mod metrics;
 pub mod models;
+pub mod plot;
 pub mod reference;
 pub mod report;
 pub mod scoring;

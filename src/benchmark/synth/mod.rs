@@ -33,6 +33,7 @@
 
 mod cortex;
 pub mod features;
+pub mod replicates;
 pub mod scene;
 mod trials;
 

@@ -44,7 +44,67 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
     blocks: &[EncodingBlock<T>],
     cfg: &BootstrapConfig,
 ) -> Result<BootstrapResult> {
+    let samples = resample_scores(blocks, cfg, |s, n, b| resample_counts(cfg.seed, s, n, b))?;
+    let interval = percentile_interval(&samples, cfg.level)?;
+    Ok(BootstrapResult { samples, interval })
+}
+
+/// One second-level resample per resample (Davison & Hinkley 1997, §3.9): for every `b`, the
+/// pooled score on images drawn with replacement from resample `b`'s own images
+/// ([`super::nested_resample_counts`]). What [`super::interval::iterated_bias`] needs.
+///
+/// ```text
+/// θ**_b = score on resample_indices(b)[nested positions of b]
+/// ```
+///
+/// # Errors
+/// As [`bootstrap_encoding`].
+pub fn bootstrap_encoding_nested<T: Copy + Into<f64> + Sync>(
+    blocks: &[EncodingBlock<T>],
+    cfg: &BootstrapConfig,
+) -> Result<Vec<f64>> {
+    resample_scores(blocks, cfg, |s, n, b| {
+        super::nested_resample_counts(cfg.seed, s, n, b)
+    })
+}
+
+/// The pooled score of every resample whose image counts `counts(group, n, b)` gives.
+fn resample_scores<T: Copy + Into<f64> + Sync>(
+    blocks: &[EncodingBlock<T>],
+    cfg: &BootstrapConfig,
+    counts_of: impl Fn(u64, usize, usize) -> Vec<u32> + Sync,
+) -> Result<Vec<f64>> {
     cfg.check()?;
+    let subjects = resampling_groups(blocks)?;
+    let total_vertices: usize = blocks.iter().map(|b| b.truth.ncols()).sum();
+    let nb = cfg.n_resamples;
+    // Counts per subject, column-major (n x B): column b is resample b.
+    let counts: Vec<(u64, Vec<f64>)> = subjects
+        .iter()
+        .map(|&(s, n)| {
+            let cols: Vec<Vec<u32>> = (0..nb)
+                .into_par_iter()
+                .map(|b| counts_of(s, n, b))
+                .collect();
+            (s, cols.into_iter().flatten().map(f64::from).collect())
+        })
+        .collect();
+    let mut sums = vec![0.0f64; nb];
+    for block in blocks {
+        let c = &counts
+            .iter()
+            .find(|(s, _)| *s == block.subject)
+            .expect("collected above")
+            .1;
+        block_sums(block, c, nb, &mut sums);
+    }
+    Ok(sums.iter().map(|s| s / total_vertices as f64).collect())
+}
+
+/// The resampling groups of `blocks` (their distinct [`EncodingBlock::subject`] ids, in order
+/// of first appearance) with their numbers of test images, once every block is checked and
+/// the blocks of a group agree on that number.
+pub(crate) fn resampling_groups<T>(blocks: &[EncodingBlock<T>]) -> Result<Vec<(u64, usize)>> {
     let mut subjects: Vec<(u64, usize)> = Vec::new();
     for b in blocks {
         check_block(b)?;
@@ -62,8 +122,7 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
             None => subjects.push((b.subject, n)),
         }
     }
-    let total_vertices: usize = blocks.iter().map(|b| b.truth.ncols()).sum();
-    if total_vertices == 0 {
+    if blocks.iter().all(|b| b.truth.ncols() == 0) {
         return Err(MetricsError::TooFew {
             what: "bootstrap: vertices",
             needed: 1,
@@ -71,30 +130,7 @@ pub fn bootstrap_encoding<T: Copy + Into<f64> + Sync>(
             hint: "pass at least one block with at least one vertex",
         });
     }
-    let nb = cfg.n_resamples;
-    // Counts per subject, column-major (n x B): column b is resample b.
-    let counts: Vec<(u64, Vec<f64>)> = subjects
-        .iter()
-        .map(|&(s, n)| {
-            let cols: Vec<Vec<u32>> = (0..nb)
-                .into_par_iter()
-                .map(|b| resample_counts(cfg.seed, s, n, b))
-                .collect();
-            (s, cols.into_iter().flatten().map(f64::from).collect())
-        })
-        .collect();
-    let mut sums = vec![0.0f64; nb];
-    for block in blocks {
-        let c = &counts
-            .iter()
-            .find(|(s, _)| *s == block.subject)
-            .expect("collected above")
-            .1;
-        block_sums(block, c, nb, &mut sums);
-    }
-    let samples: Vec<f64> = sums.iter().map(|s| s / total_vertices as f64).collect();
-    let interval = percentile_interval(&samples, cfg.level)?;
-    Ok(BootstrapResult { samples, interval })
+    Ok(subjects)
 }
 
 /// Adds, for every resample, the sum of NNEA over the block's vertices to `sums`.
@@ -209,6 +245,23 @@ mod tests {
             assert!(
                 (got - want).abs() <= 1e-9 * want.abs().max(1.0),
                 "{k}: {got} vs {want}"
+            );
+        }
+        let nested = bootstrap_encoding_nested(&[b], &cfg).unwrap();
+        for (k, &got) in nested.iter().enumerate().take(5) {
+            let idx = crate::metrics::bootstrap::nested_resample_indices(3, 4, 40, k);
+            let p = pred.select(ndarray::Axis(0), &idx);
+            let t = truth.select(ndarray::Axis(0), &idx);
+            let rb = EncodingBlock {
+                pred: p.view(),
+                truth: t.view(),
+                nc: &nc,
+                subject: 4,
+            };
+            let want = score_block(&rb).unwrap().nnea.iter().sum::<f64>() / 30.0;
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "nested {k}"
             );
         }
         let short = truth.slice(ndarray::s![..39, ..]);

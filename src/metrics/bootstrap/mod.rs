@@ -8,11 +8,14 @@
 //! ([`paired_difference`]).
 
 pub mod encoding;
+pub mod interval;
+pub mod jackknife;
+pub mod reliability;
 pub mod rsa;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{check_finite, check_same_len, MetricsError, Result};
 
@@ -90,6 +93,30 @@ pub fn resample_indices(seed: u64, group: u64, n: usize, resample: usize) -> Vec
 pub fn resample_counts(seed: u64, group: u64, n: usize, resample: usize) -> Vec<u32> {
     let mut counts = vec![0u32; n];
     for i in resample_indices(seed, group, n, resample) {
+        counts[i] += 1;
+    }
+    counts
+}
+
+/// Group-id bit of the second-level draws of [`nested_resample_counts`].
+const NESTED: u64 = 1 << 63;
+
+/// Images of a second-level resample drawn from resample `resample` itself: position `k` is
+/// `outer[inner[k]]` with `outer = resample_indices(seed, group, n, resample)` and
+/// `inner = resample_indices(seed, group | 2^63, n, resample)`. One per outer resample is
+/// enough for the mean bias of [`interval::iterated_bias`].
+pub fn nested_resample_indices(seed: u64, group: u64, n: usize, resample: usize) -> Vec<usize> {
+    let outer = resample_indices(seed, group, n, resample);
+    resample_indices(seed, group | NESTED, n, resample)
+        .into_iter()
+        .map(|p| outer[p])
+        .collect()
+}
+
+/// How often each of the `n` items occurs in [`nested_resample_indices`].
+pub fn nested_resample_counts(seed: u64, group: u64, n: usize, resample: usize) -> Vec<u32> {
+    let mut counts = vec![0u32; n];
+    for i in nested_resample_indices(seed, group, n, resample) {
         counts[i] += 1;
     }
     counts
@@ -193,12 +220,13 @@ fn checked_copy(what: &'static str, samples: &[f64], hint: &'static str) -> Resu
     Ok(samples.to_vec())
 }
 
-/// A two-sided percentile interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// A two-sided interval (by [`percentile_interval`] the quantiles below; by
+/// [`interval::bootstrap_interval`] whatever its method gives).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
-    /// The `(1 - level) / 2` quantile.
+    /// Lower end (percentile: the `(1 - level) / 2` quantile).
     pub low: f64,
-    /// The `(1 + level) / 2` quantile.
+    /// Upper end (percentile: the `(1 + level) / 2` quantile).
     pub high: f64,
     /// Coverage, e.g. 0.95.
     pub level: f64,
@@ -278,6 +306,21 @@ mod tests {
         assert_ne!(a, resample_indices(8, 3, 50, 11));
         assert!(a.iter().all(|&i| i < 50));
         assert_eq!(resample_counts(7, 3, 50, 11).iter().sum::<u32>(), 50);
+    }
+
+    #[test]
+    fn nested_draws_come_from_their_outer_resample() {
+        for b in 0..5 {
+            let outer = resample_indices(3, 1, 30, b);
+            let nested = nested_resample_indices(3, 1, 30, b);
+            assert_eq!(nested.len(), 30);
+            assert!(nested.iter().all(|i| outer.contains(i)));
+            assert_ne!(nested, outer);
+            assert_eq!(nested, nested_resample_indices(3, 1, 30, b));
+            let counts = nested_resample_counts(3, 1, 30, b);
+            assert_eq!(counts.iter().sum::<u32>(), 30);
+            assert!(nested.iter().all(|&i| counts[i] > 0));
+        }
     }
 
     #[test]

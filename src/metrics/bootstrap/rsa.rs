@@ -2,7 +2,10 @@
 
 use rayon::prelude::*;
 
-use super::{percentile_interval, resample_indices, BootstrapConfig, BootstrapResult};
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use super::{percentile_interval, resample_indices, BootstrapConfig, BootstrapResult, Interval};
 use crate::metrics::rdm::Rdm;
 use crate::metrics::rsa::CentredRanks;
 use crate::metrics::{check_same_len, MetricsError, Result};
@@ -23,8 +26,8 @@ pub struct RsaRoi<'a> {
     pub subjects: &'a [Rdm],
 }
 
-fn check(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<(usize, usize)> {
-    cfg.check()?;
+/// Checks the ROIs agree on stimuli and subjects; returns (stimuli, subjects).
+pub(crate) fn check(rois: &[RsaRoi]) -> Result<(usize, usize)> {
     let first = rois.first().ok_or(MetricsError::TooFew {
         what: "RSA bootstrap: ROIs",
         needed: 1,
@@ -64,26 +67,47 @@ fn check(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<(usize, usize)> {
 /// # Errors
 /// Invalid `cfg`, no ROI or subject, RDMs over different stimuli.
 pub fn bootstrap_rsa_stimuli(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<BootstrapResult> {
-    let (n, _) = check(rois, cfg)?;
+    cfg.check()?;
+    let (n, _) = check(rois)?;
     let samples: Vec<f64> = (0..cfg.n_resamples)
         .into_par_iter()
-        .map(|b| {
-            let idx = resample_indices(cfg.seed, STIMULUS_GROUP, n, b);
-            let mut total = 0.0;
-            for roi in rois {
-                let model = CentredRanks::new(&roi.model.select(&idx)?)?;
-                let mut r2 = 0.0;
-                for s in roi.subjects {
-                    let rho = model.spearman(&CentredRanks::new(&s.select(&idx)?)?);
-                    r2 += rho.unwrap_or(0.0).powi(2);
-                }
-                total += r2 / roi.subjects.len() as f64;
-            }
-            Ok(total / rois.len() as f64)
-        })
+        .map(|b| score_of_selection(rois, &resample_indices(cfg.seed, STIMULUS_GROUP, n, b)))
         .collect::<Result<_>>()?;
     let interval = percentile_interval(&samples, cfg.level)?;
     Ok(BootstrapResult { samples, interval })
+}
+
+/// One second-level stimulus resample per resample (see
+/// [`super::nested_resample_indices`]): the score on stimuli drawn from resample `b`'s own
+/// stimuli, for [`super::interval::iterated_bias`].
+///
+/// # Errors
+/// As [`bootstrap_rsa_stimuli`].
+pub fn bootstrap_rsa_stimuli_nested(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<Vec<f64>> {
+    cfg.check()?;
+    let (n, _) = check(rois)?;
+    (0..cfg.n_resamples)
+        .into_par_iter()
+        .map(|b| {
+            let idx = super::nested_resample_indices(cfg.seed, STIMULUS_GROUP, n, b);
+            score_of_selection(rois, &idx)
+        })
+        .collect()
+}
+
+/// The overall RSA score on the stimuli `idx` (repeats allowed; self-pairs dropped).
+fn score_of_selection(rois: &[RsaRoi], idx: &[usize]) -> Result<f64> {
+    let mut total = 0.0;
+    for roi in rois {
+        let model = CentredRanks::new(&roi.model.select(idx)?)?;
+        let mut r2 = 0.0;
+        for s in roi.subjects {
+            let rho = model.spearman(&CentredRanks::new(&s.select(idx)?)?);
+            r2 += rho.unwrap_or(0.0).powi(2);
+        }
+        total += r2 / roi.subjects.len() as f64;
+    }
+    Ok(total / rois.len() as f64)
 }
 
 /// Subject bootstrap of the overall RSA score: subjects are drawn with replacement and
@@ -97,15 +121,9 @@ pub fn bootstrap_rsa_stimuli(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<B
 /// # Errors
 /// As [`bootstrap_rsa_stimuli`].
 pub fn bootstrap_rsa_subjects(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<BootstrapResult> {
-    let (_, s) = check(rois, cfg)?;
-    let rho2: Vec<Vec<f64>> = rois
-        .iter()
-        .map(|roi| {
-            let subj: Vec<&[f64]> = roi.subjects.iter().map(|r| r.upper()).collect();
-            let rho = crate::metrics::rsa::spearman_many(roi.model.upper(), &subj)?;
-            Ok(rho.iter().map(|r| r.unwrap_or(0.0).powi(2)).collect())
-        })
-        .collect::<Result<_>>()?;
+    cfg.check()?;
+    let (_, s) = check(rois)?;
+    let rho2 = squared_rho(rois)?;
     let samples: Vec<f64> = (0..cfg.n_resamples)
         .map(|b| {
             let idx = resample_indices(cfg.seed, SUBJECT_GROUP, s, b);
@@ -117,6 +135,164 @@ pub fn bootstrap_rsa_subjects(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<
         .collect();
     let interval = percentile_interval(&samples, cfg.level)?;
     Ok(BootstrapResult { samples, interval })
+}
+
+/// The two-way (stimuli x subjects) bootstrap of the overall RSA score and rsatoolbox's
+/// combined variance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TwoWayBootstrap {
+    /// Score of every resample with both stimuli and subjects resampled.
+    pub both: Vec<f64>,
+    /// Score of every resample with only the subjects resampled (= [`bootstrap_rsa_subjects`]).
+    pub subjects: Vec<f64>,
+    /// Score of every resample with only the stimuli resampled (= [`bootstrap_rsa_stimuli`]).
+    pub stimuli: Vec<f64>,
+    /// Sample variances (ddof 1) of `both`, `subjects`, `stimuli`.
+    pub variances: [f64; 3],
+    /// The combined variance ([`dual_bootstrap_variance`] with the numbers of subjects and
+    /// stimuli, as `rsatoolbox.inference.eval_dual_bootstrap` passes them).
+    pub variance: f64,
+    /// `θ̂ ∓ t_{dof}(1 − α) sqrt(variance)`, dof = min(subjects, stimuli) − 1: rsatoolbox's
+    /// `ci95` error bars (`get_errorbars`, t-test).
+    pub interval: Interval,
+}
+
+/// rsatoolbox's correction of the two-way bootstrap variance (`util/inference_util.py`,
+/// `_dual_bootstrap`; Schütt et al. 2023, eLife, "Statistical inference on representational
+/// geometries"): resampling both factors at once counts each factor's variance about twice,
+/// so
+///
+/// ```text
+/// without n:  V = 2 (V_subj + V_stim) − V_both
+/// with n:     V = k_s V_subj + k_p V_stim − k_s k_p (V_both − V_subj − V_stim),
+///             k_s = S / (S − 1), k_p = N / (N − 1)
+/// then        V = min(max(V, k_s V_subj, k_p V_stim), V_both)      (k = 1 without n)
+/// ```
+///
+/// `n = Some((subjects, stimuli))` selects the small-sample form (what `eval_dual_bootstrap`
+/// uses, as it records both counts).
+pub fn dual_bootstrap_variance(
+    v_both: f64,
+    v_subjects: f64,
+    v_stimuli: f64,
+    n: Option<(usize, usize)>,
+) -> f64 {
+    let (v, ks, kp) = match n {
+        None => (2.0 * (v_subjects + v_stimuli) - v_both, 1.0, 1.0),
+        Some((s, p)) => {
+            let (s, p) = (s as f64, p as f64);
+            let (ks, kp) = (s / (s - 1.0), p / (p - 1.0));
+            (
+                ks * v_subjects + kp * v_stimuli
+                    - (p * s / (p - 1.0) / (s - 1.0)) * (v_both - v_subjects - v_stimuli),
+                ks,
+                kp,
+            )
+        }
+    };
+    v.max(ks * v_subjects).max(kp * v_stimuli).min(v_both)
+}
+
+fn sample_variance(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+}
+
+/// Two-way bootstrap of the overall RSA score over stimuli and subjects (rsatoolbox
+/// `eval_dual_bootstrap` without cross-validation): resample `b` draws the stimuli of
+/// [`bootstrap_rsa_stimuli`] and the subjects of [`bootstrap_rsa_subjects`] (same keys, so the
+/// one-way samples are reproduced exactly) and scores the three combinations.
+///
+/// ```text
+/// rho²_{b,roi,s}  = Spearman(model_sel, subject_s_sel)²      (stimuli of resample b)
+/// both_b     = mean_roi mean_{k in subj_b} rho²_{b,roi,k}
+/// stimuli_b  = mean_roi mean_s rho²_{b,roi,s}
+/// subjects_b = mean_roi mean_{k in subj_b} rho²_{roi,k}     (all stimuli)
+/// V = dual_bootstrap_variance(var(both), var(subjects), var(stimuli), (S, N))
+/// interval = θ̂ ∓ t_{min(S,N)−1}(1 − α) sqrt(V),   α = (1 − level) / 2
+/// ```
+///
+/// The interval covers both sources of variance: new stimuli and new subjects.
+///
+/// # Errors
+/// As [`bootstrap_rsa_stimuli`]; [`MetricsError::TooFew`] with fewer than 2 subjects.
+pub fn bootstrap_rsa_two_way(
+    rois: &[RsaRoi],
+    estimate: f64,
+    cfg: &BootstrapConfig,
+) -> Result<TwoWayBootstrap> {
+    cfg.check()?;
+    let (n, s) = check(rois)?;
+    if s < 2 {
+        return Err(MetricsError::TooFew {
+            what: "two-way RSA bootstrap: subjects",
+            needed: 2,
+            found: s,
+            hint: "resampling subjects needs at least two; use the stimulus bootstrap",
+        });
+    }
+    let pairs: Vec<(f64, f64)> = (0..cfg.n_resamples)
+        .into_par_iter()
+        .map(|b| {
+            let idx = resample_indices(cfg.seed, STIMULUS_GROUP, n, b);
+            let subj = resample_indices(cfg.seed, SUBJECT_GROUP, s, b);
+            let (mut both, mut stim) = (0.0, 0.0);
+            for roi in rois {
+                let model = CentredRanks::new(&roi.model.select(&idx)?)?;
+                let rho2: Vec<f64> = roi
+                    .subjects
+                    .iter()
+                    .map(|r| {
+                        Ok(model
+                            .spearman(&CentredRanks::new(&r.select(&idx)?)?)
+                            .unwrap_or(0.0)
+                            .powi(2))
+                    })
+                    .collect::<Result<_>>()?;
+                stim += rho2.iter().sum::<f64>() / s as f64;
+                both += subj.iter().map(|&k| rho2[k]).sum::<f64>() / s as f64;
+            }
+            let k = rois.len() as f64;
+            Ok((both / k, stim / k))
+        })
+        .collect::<Result<_>>()?;
+    let (both, stimuli): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+    let subjects = bootstrap_rsa_subjects(rois, cfg)?.samples;
+    let variances = [
+        sample_variance(&both),
+        sample_variance(&subjects),
+        sample_variance(&stimuli),
+    ];
+    let variance = dual_bootstrap_variance(variances[0], variances[1], variances[2], Some((s, n)));
+    let dof = (s.min(n) - 1) as f64;
+    let t = StudentsT::new(0.0, 1.0, dof)
+        .expect("dof >= 1")
+        .inverse_cdf(1.0 - (1.0 - cfg.level) / 2.0);
+    let half = t * variance.sqrt();
+    Ok(TwoWayBootstrap {
+        both,
+        subjects,
+        stimuli,
+        variances,
+        variance,
+        interval: Interval {
+            low: estimate - half,
+            high: estimate + half,
+            level: cfg.level,
+        },
+    })
+}
+
+/// rho² of the model with every subject, per ROI (undefined -> 0).
+pub(crate) fn squared_rho(rois: &[RsaRoi]) -> Result<Vec<Vec<f64>>> {
+    rois.iter()
+        .map(|roi| {
+            let subj: Vec<&[f64]> = roi.subjects.iter().map(|r| r.upper()).collect();
+            let rho = crate::metrics::rsa::spearman_many(roi.model.upper(), &subj)?;
+            Ok(rho.iter().map(|r| r.unwrap_or(0.0).powi(2)).collect())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -157,6 +333,22 @@ mod tests {
             let want = idx.iter().map(|&k| rho[k] * rho[k]).sum::<f64>() / 5.0;
             assert!((got - want).abs() < 1e-12);
         }
+        let nested = bootstrap_rsa_stimuli_nested(&rois, &cfg).unwrap();
+        for (b, &got) in nested.iter().enumerate().take(5) {
+            let idx = crate::metrics::bootstrap::nested_resample_indices(9, STIMULUS_GROUP, 8, b);
+            let m = model.select(&idx).unwrap();
+            let want = subjects
+                .iter()
+                .map(|s| {
+                    crate::metrics::ranks::spearman(&m, &s.select(&idx).unwrap())
+                        .unwrap()
+                        .unwrap_or(0.0)
+                        .powi(2)
+                })
+                .sum::<f64>()
+                / 5.0;
+            assert!((got - want).abs() < 1e-12, "nested {b}");
+        }
         let a = bootstrap_rsa_stimuli(&rois, &cfg).unwrap();
         assert_eq!(a, bootstrap_rsa_stimuli(&rois, &cfg).unwrap());
         let short = rdm(1, 7);
@@ -166,5 +358,50 @@ mod tests {
         }];
         assert!(bootstrap_rsa_stimuli(&bad, &cfg).is_err());
         assert!(bootstrap_rsa_subjects(&[], &cfg).is_err());
+    }
+
+    #[test]
+    fn two_way_reproduces_the_one_way_samples_and_corrects_the_variance() {
+        let models = [rdm(0, 9), rdm(30, 9)];
+        let subjects: Vec<Vec<Rdm>> = (0..2)
+            .map(|r| (1..6).map(|s| rdm(s + 10 * r, 9)).collect())
+            .collect();
+        let rois: Vec<RsaRoi> = models
+            .iter()
+            .zip(&subjects)
+            .map(|(m, s)| RsaRoi {
+                model: m,
+                subjects: s,
+            })
+            .collect();
+        let cfg = BootstrapConfig {
+            n_resamples: 40,
+            seed: 2,
+            level: 0.95,
+        };
+        let tw = bootstrap_rsa_two_way(&rois, 0.1, &cfg).unwrap();
+        assert_eq!(
+            tw.stimuli,
+            bootstrap_rsa_stimuli(&rois, &cfg).unwrap().samples
+        );
+        assert_eq!(
+            tw.subjects,
+            bootstrap_rsa_subjects(&rois, &cfg).unwrap().samples
+        );
+        assert!(tw.variance >= tw.variances[1].max(tw.variances[2]) - 1e-15);
+        assert!(tw.variance <= tw.variances[0]);
+        assert!((tw.interval.low + tw.interval.high - 0.2).abs() < 1e-12);
+        // The plain correction, then clipped to [max(V_subj, V_stim), V_both].
+        assert_eq!(
+            dual_bootstrap_variance(1.0, 0.3, 0.3, None),
+            0.2f64.max(0.3)
+        );
+        assert!((dual_bootstrap_variance(1.0, 0.4, 0.4, None) - 0.6).abs() < 1e-15);
+        assert_eq!(dual_bootstrap_variance(1.0, 0.9, 0.9, None), 1.0);
+        let one = [RsaRoi {
+            model: &models[0],
+            subjects: &subjects[0][..1],
+        }];
+        assert!(bootstrap_rsa_two_way(&one, 0.1, &cfg).is_err());
     }
 }
