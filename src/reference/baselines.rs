@@ -75,20 +75,29 @@ pub fn pixel_rdm(images: &[PathBuf], side: u32) -> Result<Rdm, ReferenceError> {
     )?)
 }
 
+/// Rows centred and scaled to unit norm, so that the dot product of two rows is their Pearson r.
+pub(crate) fn standardise_rows(mut m: Array2<f64>) -> Array2<f64> {
+    for mut row in m.axis_iter_mut(Axis(0)) {
+        let mean = row.mean().unwrap_or(0.0);
+        row -= mean;
+        let norm = row.dot(&row).sqrt().max(1e-12);
+        row /= norm;
+    }
+    m
+}
+
 /// For each query row, the indices of the `k` reference rows most correlated with it (ties by
 /// index, so the result is deterministic).
 fn nearest(queries: &Array2<f32>, reference: &Array2<f32>, k: usize) -> Vec<Vec<usize>> {
-    let standardise = |m: &Array2<f32>| {
-        let mut m = m.mapv(f64::from);
-        for mut row in m.axis_iter_mut(Axis(0)) {
-            let mean = row.mean().unwrap_or(0.0);
-            row -= mean;
-            let norm = row.dot(&row).sqrt().max(1e-12);
-            row /= norm;
-        }
-        m
-    };
-    let (q, r) = (standardise(queries), standardise(reference));
+    nearest_standardised(
+        &standardise_rows(queries.mapv(f64::from)),
+        &standardise_rows(reference.mapv(f64::from)),
+        k,
+    )
+}
+
+/// [`nearest`] for rows already standardised by [`standardise_rows`].
+pub(crate) fn nearest_standardised(q: &Array2<f64>, r: &Array2<f64>, k: usize) -> Vec<Vec<usize>> {
     let sims = q.dot(&r.t());
     sims.outer_iter()
         .map(|row| {

@@ -188,7 +188,10 @@ impl Population {
         Ok(Population {
             cfg: cfg.clone(),
             features,
-            train_thumbnails: standardise_rows(thumbnails(&train_images, 16)),
+            train_thumbnails: crate::reference::baselines::standardise_rows(thumbnails(
+                &train_images,
+                16,
+            )),
             subjects,
         })
     }
@@ -212,8 +215,8 @@ impl Population {
         let features = self
             .features
             .apply(super::generating_features(&images, &scenes));
-        let neighbours = nearest(
-            &standardise_rows(thumbnails(&images, 16)),
+        let neighbours = crate::reference::baselines::nearest_standardised(
+            &crate::reference::baselines::standardise_rows(thumbnails(&images, 16)),
             &self.train_thumbnails,
             10,
         );
@@ -266,7 +269,7 @@ fn test_block(
         .iter()
         .map(|&k| (k as f64).sqrt())
         .collect();
-    let mut normal = StandardNormal::default();
+    let mut normal = super::trials::Normal::default();
     let measured = Array2::from_shape_fn(signal.dim(), |(i, v)| {
         (scale[v] * signal[[i, v]] + noise[v] * normal.sample(rng) / root_k[i]) as f32
     });
@@ -334,51 +337,6 @@ fn fixed_subject(cfg: &SynthConfig, s: usize, features: ArrayView2<f64>) -> Vec<
                 labels: cortex.labels,
                 train: m.train,
             }
-        })
-        .collect()
-}
-
-/// Standard normal deviates by the Box-Muller transform (both of each pair used).
-#[derive(Default)]
-struct StandardNormal {
-    spare: Option<f64>,
-}
-
-impl StandardNormal {
-    fn sample(&mut self, rng: &mut ChaCha8Rng) -> f64 {
-        use rand::RngExt;
-        if let Some(x) = self.spare.take() {
-            return x;
-        }
-        let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]: ln is finite
-        let u2: f64 = rng.random();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
-        self.spare = Some(r * s);
-        r * c
-    }
-}
-
-/// Rows centred and scaled to unit norm, so that a dot product is a Pearson r.
-fn standardise_rows(mut m: Array2<f64>) -> Array2<f64> {
-    for mut row in m.axis_iter_mut(Axis(0)) {
-        let mean = row.mean().unwrap_or(0.0);
-        row -= mean;
-        let norm = row.dot(&row).sqrt().max(1e-12);
-        row /= norm;
-    }
-    m
-}
-
-/// For each query row, the `k` reference rows most correlated with it (ties by index).
-fn nearest(q: &Array2<f64>, r: &Array2<f64>, k: usize) -> Vec<Vec<usize>> {
-    let sims = q.dot(&r.t());
-    sims.outer_iter()
-        .map(|row| {
-            let mut idx: Vec<usize> = (0..row.len()).collect();
-            idx.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-            idx.truncate(k);
-            idx
         })
         .collect()
 }

@@ -71,12 +71,13 @@ impl Schedule {
 }
 
 /// Standard normal deviates by the Box-Muller transform (both of each pair used).
-struct Normal {
+#[derive(Default)]
+pub(super) struct Normal {
     spare: Option<f64>,
 }
 
 impl Normal {
-    fn sample(&mut self, rng: &mut ChaCha8Rng) -> f64 {
+    pub(super) fn sample(&mut self, rng: &mut ChaCha8Rng) -> f64 {
         if let Some(x) = self.spare.take() {
             return x;
         }
