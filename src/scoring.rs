@@ -4,7 +4,7 @@
 //! would reject (the same parsers run first). [`score_all`] scores every submission of a folder,
 //! opening each benchmark's data and truth once.
 
-use crate::benchmark::algonauts2023::{Layout, Truth};
+use crate::benchmark::algonauts2023::Truth;
 use crate::benchmark::dataset::{Dataset, DatasetError, HeldOut, RsaTruth};
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots, EncodingTrack, SpecError, Track};
 use crate::io::atomic::write_atomic;
@@ -99,8 +99,7 @@ pub fn score_submission(
             score_rsa(spec, truth, preds, &cfg)?
         }
         (Track::Encoding(track), Predictions::Encoding(preds), HeldOut::Encoding(truth)) => {
-            let layout = Layout::discover(dataset.root()).map_err(DatasetError::from)?;
-            score_encoding(spec, track, &layout, truth, preds, &cfg)?
+            score_encoding(spec, track, truth, preds, &cfg)?
         }
         _ => unreachable!("predictions and truth are parsed according to the benchmark's track"),
     };
@@ -392,13 +391,18 @@ struct GroupKey {
 fn score_encoding(
     spec: &BenchmarkSpec,
     track: &EncodingTrack,
-    layout: &Layout,
     truth: &Truth,
     preds: &EncodingPredictions,
     cfg: &BootstrapConfig,
 ) -> Result<ScoreReport, ScoreError> {
     let keys: Vec<&(String, String)> = preds.keys().collect();
-    let subject_ids: Vec<&String> = layout.subjects().collect();
+    // Subjects in name order (as the layout lists them): the bootstrap's resampling groups.
+    let subject_ids: Vec<&String> = preds
+        .keys()
+        .map(|(subject, _)| subject)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let blocks: Vec<EncodingBlock<f32>> = keys
         .iter()
         .map(|k| {

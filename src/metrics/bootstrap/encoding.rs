@@ -230,18 +230,21 @@ mod tests {
             seed: 3,
             level: 0.9,
         };
-        let res = bootstrap_encoding(&[b], &cfg).unwrap();
-        for (k, &got) in res.samples.iter().enumerate() {
-            let idx = crate::metrics::bootstrap::resample_indices(3, 4, 40, k);
-            let p = pred.select(ndarray::Axis(0), &idx);
-            let t = truth.select(ndarray::Axis(0), &idx);
+        // The score of the rows `idx`, recomputed from scratch.
+        let direct = |idx: &[usize]| {
+            let p = pred.select(ndarray::Axis(0), idx);
+            let t = truth.select(ndarray::Axis(0), idx);
             let rb = EncodingBlock {
                 pred: p.view(),
                 truth: t.view(),
                 nc: &nc,
                 subject: 4,
             };
-            let want = score_block(&rb).unwrap().nnea.iter().sum::<f64>() / 30.0;
+            score_block(&rb).unwrap().nnea.iter().sum::<f64>() / 30.0
+        };
+        let res = bootstrap_encoding(&[b], &cfg).unwrap();
+        for (k, &got) in res.samples.iter().enumerate() {
+            let want = direct(&crate::metrics::bootstrap::resample_indices(3, 4, 40, k));
             assert!(
                 (got - want).abs() <= 1e-9 * want.abs().max(1.0),
                 "{k}: {got} vs {want}"
@@ -249,16 +252,9 @@ mod tests {
         }
         let nested = bootstrap_encoding_nested(&[b], &cfg).unwrap();
         for (k, &got) in nested.iter().enumerate().take(5) {
-            let idx = crate::metrics::bootstrap::nested_resample_indices(3, 4, 40, k);
-            let p = pred.select(ndarray::Axis(0), &idx);
-            let t = truth.select(ndarray::Axis(0), &idx);
-            let rb = EncodingBlock {
-                pred: p.view(),
-                truth: t.view(),
-                nc: &nc,
-                subject: 4,
-            };
-            let want = score_block(&rb).unwrap().nnea.iter().sum::<f64>() / 30.0;
+            let want = direct(&crate::metrics::bootstrap::nested_resample_indices(
+                3, 4, 40, k,
+            ));
             assert!(
                 (got - want).abs() <= 1e-9 * want.abs().max(1.0),
                 "nested {k}"

@@ -243,12 +243,7 @@ mod tests {
         }
     }
 
-    fn rdm(seed: usize, n: usize) -> Rdm {
-        let v = (0..n * (n - 1) / 2)
-            .map(|k| ((k * 7919 + seed * 104729) % 97) as f64)
-            .collect();
-        Rdm::from_upper(n, v).unwrap()
-    }
+    use crate::metrics::bootstrap::test_rdm as rdm;
 
     #[test]
     fn rsa_jackknives_match_naive_recomputation() {

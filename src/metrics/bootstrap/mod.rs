@@ -293,6 +293,15 @@ pub fn paired_difference(a: &[f64], b: &[f64], level: f64) -> Result<PairedDiffe
     })
 }
 
+/// A deterministic RDM of `n` items for the bootstrap modules' tests.
+#[cfg(test)]
+pub(crate) fn test_rdm(seed: usize, n: usize) -> crate::metrics::rdm::Rdm {
+    let v = (0..n * (n - 1) / 2)
+        .map(|k| ((k * 7919 + seed * 104729) % 97) as f64)
+        .collect();
+    crate::metrics::rdm::Rdm::from_upper(n, v).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

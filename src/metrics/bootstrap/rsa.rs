@@ -299,12 +299,7 @@ pub(crate) fn squared_rho(rois: &[RsaRoi]) -> Result<Vec<Vec<f64>>> {
 mod tests {
     use super::*;
 
-    fn rdm(seed: usize, n: usize) -> Rdm {
-        let v = (0..n * (n - 1) / 2)
-            .map(|k| ((k * 7919 + seed * 104729) % 97) as f64)
-            .collect();
-        Rdm::from_upper(n, v).unwrap()
-    }
+    use crate::metrics::bootstrap::test_rdm as rdm;
 
     #[test]
     fn subject_bootstrap_matches_direct_and_stimulus_is_deterministic() {
