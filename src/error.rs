@@ -12,6 +12,7 @@ use crate::ceiling::CeilingError;
 use crate::features::FeaturesError;
 use crate::io::IoError;
 use crate::leaderboard::LeaderboardError;
+use crate::reference::train::TrainError;
 use crate::reference::ReferenceError;
 use crate::scoring::ScoreError;
 use crate::submission::SubmissionError;
@@ -69,6 +70,9 @@ pub enum Error {
     /// Feature extraction.
     #[error(transparent)]
     Features(#[from] FeaturesError),
+    /// Training a reference.
+    #[error(transparent)]
+    Train(#[from] TrainError),
     /// A command used wrongly, with how to use it.
     #[error("{problem}\n  hint: {hint}")]
     Usage {
@@ -93,6 +97,7 @@ impl Error {
             Error::Reference(e) => e.exit_status(),
             Error::Ceiling(e) => e.exit_status(),
             Error::Features(e) => e.exit_status(),
+            Error::Train(e) => e.exit_status(),
         }
     }
 }

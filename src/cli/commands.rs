@@ -86,6 +86,7 @@ pub fn run(cli: Cli) -> CmdResult {
             Ok(ExitStatus::Ok)
         }
         Command::Features(args) => super::features::features_cmd(&args),
+        Command::Train(args) => super::train::train_cmd(&args),
     }
 }
 

@@ -6,12 +6,14 @@
 mod commands;
 mod features;
 mod render;
+mod train;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use commands::run;
 pub use features::FeaturesArgs;
+pub use train::TrainArgs;
 
 /// brainbench: score models of the human visual cortex against fMRI, Algonauts-style.
 #[derive(Debug, Parser)]
@@ -102,6 +104,9 @@ pub enum Command {
         /// Data location.
         data: DataArgs,
     },
+    /// Train a reference submission (reference/NAME.toml) on a benchmark's training data and
+    /// write its predictions into submissions/NAME--BENCHMARK.
+    Train(TrainArgs),
     /// Extract a network's layer activations (and RDMs) for a folder of images or a benchmark.
     Features(FeaturesArgs),
     /// Regenerate leaderboard.md from submissions/*/score.json.

@@ -10,6 +10,7 @@
 //!
 //! This module reads no files: it takes arrays and returns fitted models or a [`FitError`].
 
+pub mod linear;
 pub mod pca;
 pub mod ridge;
 

@@ -6,6 +6,11 @@
 //! has one rule, `/submissions/*--*/**/*.npy`, for every generated prediction.
 
 pub mod baselines;
+pub mod config;
+pub mod extract;
+pub mod layer_rdm;
+pub mod readout;
+pub mod train;
 
 use crate::benchmark::dataset::{Dataset, DatasetError, TrainSplit};
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots, SpecError};
@@ -137,6 +142,7 @@ impl BuiltIn {
             link: None,
             date: None,
             predictions_from_data: None,
+            training: None,
         }
     }
 

@@ -5,6 +5,7 @@ use super::{SubmissionError, MANIFEST};
 use crate::io::atomic::write_atomic;
 use crate::report::SubmissionInfo;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// `submission.toml`.
@@ -25,6 +26,39 @@ pub struct Manifest {
     pub date: Option<String>,
     /// Predictions read from `$BRAINBENCH_DATA/<this path>` instead of the folder.
     pub predictions_from_data: Option<String>,
+    /// How a built-in reference computed these predictions (written by `bench train`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingRecord>,
+}
+
+/// The `[training]` table `bench train` writes: enough to retrain the same predictions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRecord {
+    /// The reference (`reference/<name>.toml`).
+    pub reference: String,
+    /// The brainbench version that trained it.
+    pub tool_version: String,
+    /// The seed.
+    pub seed: u64,
+    /// Where it ran (`cpu`, `cuda:0`).
+    pub device: String,
+    /// Wall time of `bench train` for this submission, in seconds.
+    pub wall_seconds: f64,
+    /// The weights: a file name, or `random-init`.
+    pub weights: String,
+    /// SHA-256 of the weights file (absent for a random initialisation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_sha256: Option<String>,
+    /// The input side in pixels.
+    pub input_size: usize,
+    /// The layers read out.
+    pub layers: Vec<String>,
+    /// Per target ROI, the layer chosen on the training data (layer-RDM references).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chosen_layers: BTreeMap<String, String>,
+    /// The reference's configuration as used (after command-line overrides).
+    pub config: toml::Table,
 }
 
 impl Manifest {
@@ -151,6 +185,20 @@ mod tests {
             link: Some("https://example.org".into()),
             date: Some("2026-12-01".into()),
             predictions_from_data: None,
+            training: Some(TrainingRecord {
+                reference: "ridge-vgg16".into(),
+                tool_version: "0.1.0".into(),
+                seed: 3,
+                device: "cpu".into(),
+                wall_seconds: 12.5,
+                weights: "vgg16_features.safetensors".into(),
+                weights_sha256: Some("ab".repeat(32)),
+                input_size: 112,
+                layers: vec!["features.30".into()],
+                chosen_layers: BTreeMap::from([("EVC".into(), "features.9".into())]),
+                config: toml::from_str("name = \"ridge-vgg16\"\n[method]\nkind = \"ridge\"\n")
+                    .unwrap(),
+            }),
         };
         m.write(d.path()).unwrap();
         assert_eq!(Manifest::read(d.path()).unwrap(), m);

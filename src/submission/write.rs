@@ -61,6 +61,7 @@ mod tests {
             link: None,
             date: None,
             predictions_from_data: None,
+            training: None,
         }
     }
 
