@@ -202,11 +202,10 @@ pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, 
         .clone()
         .unwrap_or_else(|| default_out(&opts.submissions, &cfg.name, &spec.name));
     check_out(&out, &cfg.name, &spec.name, opts.force)?;
-    let dataset = Dataset::open(&spec, &opts.roots)?;
-    let split = dataset.train_split()?;
-
     let mut warnings = Vec::new();
     let weights = choose_weights(&cfg, opts, &mut warnings)?;
+    let dataset = Dataset::open(&spec, &opts.roots)?;
+    let split = dataset.train_split()?;
     let layers = layers_for(&cfg, &weights)?;
     let extractor = Extractor::new(cfg.network.architecture, &weights, &layers)?;
     let mut model = cfg.model.clone();
