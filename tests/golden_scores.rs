@@ -95,3 +95,25 @@ fn every_built_in_submission_scores_as_recorded() {
         check_golden(&format!("{}.score.json", built_in.id), &report.to_json());
     }
 }
+
+/// The trained references are too slow to retrain inside `cargo test`: `.ci/run` retrains them
+/// (`bench train --all`) and checks the committed `score.json` files against fresh scores
+/// (`bench score --all --check`); this test pins those committed files to their golden copies,
+/// so a number can only change together with its golden file.
+#[test]
+fn committed_reference_scores_match_their_golden_files() {
+    let submissions = Path::new(env!("CARGO_MANIFEST_DIR")).join("submissions");
+    let mut checked = 0;
+    for cfg in brainbench::reference::config::ReferenceConfig::all().unwrap() {
+        for benchmark in &cfg.benchmarks {
+            let id = format!("{}--{benchmark}", cfg.name);
+            let Ok(committed) = std::fs::read_to_string(submissions.join(&id).join("score.json"))
+            else {
+                continue;
+            };
+            check_golden(&format!("{id}.score.json"), &committed);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} committed reference scores found");
+}
