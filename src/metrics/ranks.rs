@@ -54,6 +54,66 @@ pub fn rankdata(x: &[f64]) -> Result<Vec<f64>> {
     Ok(ranks)
 }
 
+/// The ascending order of a vector's values and its runs of ties, computed once. It gives the
+/// average ranks of any resample that only repeats and drops values ([`Self::weighted_ranks`]:
+/// a stimulus bootstrap of an RDM) by counting along the known order instead of sorting again.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueOrder {
+    /// Indices of the values in ascending order.
+    order: Vec<u32>,
+    /// Lengths of the runs of equal values along `order`.
+    runs: Vec<u32>,
+}
+
+impl ValueOrder {
+    /// # Errors
+    /// [`MetricsError::NonFinite`] for a NaN or infinite value.
+    pub(crate) fn new(x: &[f64]) -> Result<Self> {
+        check_finite("rank order input", x)?;
+        assert!(x.len() <= u32::MAX as usize, "more than 2^32 values");
+        let mut keyed: Vec<(u64, u32)> = x
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (order_key(v), i as u32))
+            .collect();
+        keyed.sort_unstable();
+        let runs = keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| run.len() as u32)
+            .collect();
+        Ok(ValueOrder {
+            order: keyed.into_iter().map(|(_, i)| i).collect(),
+            runs,
+        })
+    }
+
+    /// The average ranks of the resample in which value `i` occurs `weights[i]` times (0 =
+    /// dropped), every copy of a value sharing its rank, written to `ranks[i]`; returns the
+    /// resample's length `W = sum(weights)`.
+    ///
+    /// ```text
+    /// rank_i = 1 + W(x < x_i) + (W(x == x_i) - 1) / 2,     W(c) = sum of weights[j] with c
+    /// ```
+    ///
+    /// These are exactly the values [`rankdata`] gives each copy in the resampled vector: both
+    /// are integers or half-integers, computed without rounding.
+    pub(crate) fn weighted_ranks(&self, weights: &[u32], ranks: &mut [f64]) -> u64 {
+        let mut before = 0u64;
+        let mut start = 0;
+        for &len in &self.runs {
+            let run = &self.order[start..start + len as usize];
+            let w: u64 = run.iter().map(|&i| u64::from(weights[i as usize])).sum();
+            let rank = before as f64 + (w as f64 + 1.0) / 2.0;
+            for &i in run {
+                ranks[i as usize] = rank;
+            }
+            before += w;
+            start += len as usize;
+        }
+        before
+    }
+}
+
 /// Gives the values of `run` (sorted (key, index) pairs occupying sorted positions
 /// `offset..offset + run.len()`) their ranks, tied keys sharing the mean of their ranks.
 fn average_tied_ranks(run: &[(u64, usize)], offset: usize, ranks: &mut [f64]) {
@@ -253,6 +313,28 @@ pub(crate) fn rho_a_of_ranks(r1: &[f64], r2: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_ranks_equal_the_ranks_of_the_repeated_vector() {
+        let x = [3.0, 1.0, 3.0, -0.0, 0.0, 7.5, 1.0];
+        let order = ValueOrder::new(&x).unwrap();
+        for weights in [[1u32, 1, 1, 1, 1, 1, 1], [2, 0, 1, 3, 0, 1, 2], [0; 7]] {
+            let repeated: Vec<f64> = x
+                .iter()
+                .zip(&weights)
+                .flat_map(|(&v, &w)| std::iter::repeat_n(v, w as usize))
+                .collect();
+            let direct = rankdata(&repeated).unwrap();
+            let mut ranks = vec![0.0; 7];
+            let total = order.weighted_ranks(&weights, &mut ranks);
+            assert_eq!(total as usize, repeated.len());
+            let via_order: Vec<f64> = (0..7)
+                .flat_map(|i| std::iter::repeat_n(ranks[i], weights[i] as usize))
+                .collect();
+            assert_eq!(via_order, direct, "weights {weights:?}");
+        }
+        assert!(ValueOrder::new(&[1.0, f64::NAN]).is_err());
+    }
 
     /// O(n^2) tau-a straight from the definition.
     fn tau_a_naive(x: &[f64], y: &[f64]) -> f64 {
