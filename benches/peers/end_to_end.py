@@ -119,12 +119,13 @@ def bench_score(data, sub):
     cmd = [str(ROOT / "target/release/bench"), "score", "--benchmark", "algonauts2023", str(sub),
            "--bootstrap", "0", "--json", "--out", str(sub.parent / "score.json")]
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = proc.communicate()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise SystemExit(f"bench failed ({proc.returncode}): {err.decode()}")
-    return elapsed, json.loads(out)["headline"]["value"]
+    if status != 0:
+        raise SystemExit(f"bench failed (wait status {status})")
+    return elapsed, usage.ru_utime + usage.ru_stime, json.loads(out)["headline"]["value"]
 
 
 def bench_peak_rss(data, sub):
@@ -169,18 +170,22 @@ def main():
               f"ceilings (+{other_size / 1e6:.1f} MB of ROI masks, mappings, training headers); "
               f"{cores} cores; load average {os.getloadavg()}")
         t_np64, t_np32, t_bench, t_floor = [], [], [], []
+        cpu_np64, cpu_np32, cpu_bench = [], [], []
         for _ in range(args.repeat):
             t = time.perf_counter()
             hash_all(hashed, cores)
             t_floor.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             s64 = numpy_score(blocks, score_f64)
             t_np64.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            cpu_np64.append(time.process_time() - c)
+            t, c = time.perf_counter(), time.process_time()
             s32 = numpy_score(blocks, score_f32)
             t_np32.append(time.perf_counter() - t)
-            elapsed, s_bench = bench_score(data, sub)
+            cpu_np32.append(time.process_time() - c)
+            elapsed, cpu, s_bench = bench_score(data, sub)
             t_bench.append(elapsed)
+            cpu_bench.append(cpu)
         peak = bench_peak_rss(data, sub)
         floor, _ = best(t_floor)
         rows = [("numpy float64 (np.load + devkit formula)", t_np64),
@@ -196,6 +201,9 @@ def main():
               f"(medians {best(t_np64)[1] / best(t_bench)[1]:.2f}x)")
         print(f"brainbench vs numpy float32: {best(t_np32)[0] / b_bench:.2f}x "
               f"(medians {best(t_np32)[1] / best(t_bench)[1]:.2f}x)")
+        for name, cpu in (("numpy float64", cpu_np64), ("numpy float32", cpu_np32)):
+            print(f"CPU seconds (user + sys, all threads): {name} best {min(cpu):.3f} s, "
+                  f"brainbench best {min(cpu_bench):.3f} s: {min(cpu) / min(cpu_bench):.2f}x")
         print(f"brainbench peak RSS {peak / 1e6:.0f} MB = {peak / size:.2f}x the {size / 1e6:.0f} MB "
               f"hashed ({peak / (size + other_size):.2f}x all {(size + other_size) / 1e6:.0f} MB read)")
         print(f"headline: brainbench {s_bench:.6f}, numpy float64 {s64:.6f}, float32 {s32:.6f}")

@@ -55,41 +55,44 @@ pub fn rankdata(x: &[f64]) -> Result<Vec<f64>> {
 }
 
 /// The ascending order of a vector's values and its runs of ties, computed once. It gives the
-/// average ranks of any resample that only repeats and drops values ([`Self::weighted_ranks`]:
+/// average ranks of any resample that only repeats and drops values ([`Self::for_each_rank`]:
 /// a stimulus bootstrap of an RDM) by counting along the known order instead of sorting again.
 #[derive(Debug, Clone)]
 pub(crate) struct ValueOrder {
-    /// Indices of the values in ascending order.
+    /// Indices of the values in ascending order; [`TIED`] set on an entry whose value equals the
+    /// next entry's.
     order: Vec<u32>,
-    /// Lengths of the runs of equal values along `order`.
-    runs: Vec<u32>,
 }
+
+/// Flag of a [`ValueOrder`] entry tied with the next one (indices are below 2^31).
+const TIED: u32 = 1 << 31;
 
 impl ValueOrder {
     /// # Errors
     /// [`MetricsError::NonFinite`] for a NaN or infinite value.
     pub(crate) fn new(x: &[f64]) -> Result<Self> {
         check_finite("rank order input", x)?;
-        assert!(x.len() <= u32::MAX as usize, "more than 2^32 values");
+        assert!(x.len() < TIED as usize, "2^31 values or more");
         let mut keyed: Vec<(u64, u32)> = x
             .iter()
             .enumerate()
             .map(|(i, &v)| (order_key(v), i as u32))
             .collect();
         keyed.sort_unstable();
-        let runs = keyed
-            .chunk_by(|a, b| a.0 == b.0)
-            .map(|run| run.len() as u32)
+        let order = keyed
+            .iter()
+            .zip(keyed.iter().skip(1).map(Some).chain([None]))
+            .map(|(&(key, i), next)| match next {
+                Some(&(next_key, _)) if next_key == key => i | TIED,
+                _ => i,
+            })
             .collect();
-        Ok(ValueOrder {
-            order: keyed.into_iter().map(|(_, i)| i).collect(),
-            runs,
-        })
+        Ok(ValueOrder { order })
     }
 
-    /// The average ranks of the resample in which value `i` occurs `weights[i]` times (0 =
-    /// dropped), every copy of a value sharing its rank, written to `ranks[i]`; returns the
-    /// resample's length `W = sum(weights)`.
+    /// Visits the values in ascending order with their average rank in the resample in which
+    /// value `i` occurs `weights[i]` times (0 = dropped), all copies of a value sharing its rank:
+    /// `f(position, i, weights[i], rank_i)`. Returns the resample's length `W = sum(weights)`.
     ///
     /// ```text
     /// rank_i = 1 + W(x < x_i) + (W(x == x_i) - 1) / 2,     W(c) = sum of weights[j] with c
@@ -97,18 +100,41 @@ impl ValueOrder {
     ///
     /// These are exactly the values [`rankdata`] gives each copy in the resampled vector: both
     /// are integers or half-integers, computed without rounding.
-    pub(crate) fn weighted_ranks(&self, weights: &[u32], ranks: &mut [f64]) -> u64 {
+    #[inline]
+    pub(crate) fn for_each_rank(
+        &self,
+        weights: &[u32],
+        mut f: impl FnMut(usize, usize, u32, f64),
+    ) -> u64 {
+        let order = &self.order;
         let mut before = 0u64;
-        let mut start = 0;
-        for &len in &self.runs {
-            let run = &self.order[start..start + len as usize];
-            let w: u64 = run.iter().map(|&i| u64::from(weights[i as usize])).sum();
-            let rank = before as f64 + (w as f64 + 1.0) / 2.0;
-            for &i in run {
-                ranks[i as usize] = rank;
+        let mut k = 0;
+        while k < order.len() {
+            let entry = order[k];
+            if entry & TIED == 0 {
+                let i = entry as usize;
+                let w = weights[i];
+                f(k, i, w, before as f64 + (f64::from(w) + 1.0) / 2.0);
+                before += u64::from(w);
+                k += 1;
+            } else {
+                let start = k;
+                let mut run = 0u64;
+                loop {
+                    let entry = order[k];
+                    run += u64::from(weights[(entry & !TIED) as usize]);
+                    k += 1;
+                    if entry & TIED == 0 {
+                        break;
+                    }
+                }
+                let rank = before as f64 + (run as f64 + 1.0) / 2.0;
+                for (pos, &entry) in order.iter().enumerate().take(k).skip(start) {
+                    let i = (entry & !TIED) as usize;
+                    f(pos, i, weights[i], rank);
+                }
+                before += run;
             }
-            before += w;
-            start += len as usize;
         }
         before
     }
@@ -326,7 +352,7 @@ mod tests {
                 .collect();
             let direct = rankdata(&repeated).unwrap();
             let mut ranks = vec![0.0; 7];
-            let total = order.weighted_ranks(&weights, &mut ranks);
+            let total = order.for_each_rank(&weights, |_, i, _, r| ranks[i] = r);
             assert_eq!(total as usize, repeated.len());
             let via_order: Vec<f64> = (0..7)
                 .flat_map(|i| std::iter::repeat_n(ranks[i], weights[i] as usize))

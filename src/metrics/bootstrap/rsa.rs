@@ -110,7 +110,7 @@ pub fn bootstrap_rsa_stimuli_nested(rois: &[RsaRoi], cfg: &BootstrapConfig) -> R
 /// stimulus `k` was drawn, the resampled RDM vector ([`Rdm::select`]) holds each original pair
 /// `(i, j)` exactly `w_ij = c_i c_j` times, in the same positions for the model and every
 /// subject. So Spearman's rho of a resample is a weighted Pearson r of ranks that follow from the
-/// original order by counting ([`ValueOrder::weighted_ranks`]):
+/// original order by counting ([`ValueOrder::for_each_rank`]):
 ///
 /// ```text
 /// W = sum w_ij,  m = (W + 1) / 2,  a = rank_model - m,  b = rank_subject - m
@@ -118,20 +118,18 @@ pub fn bootstrap_rsa_stimuli_nested(rois: &[RsaRoi], cfg: &BootstrapConfig) -> R
 /// ```
 ///
 /// Ranks are integers or half-integers, so every product is a multiple of 1/4 and every sum is
-/// exact while it stays below 2^51 (W up to about 300,000 pairs, 775 stimuli): the result is then
-/// bit for bit what ranking the copied vector gives, in O(pairs) per vector and resample instead
-/// of a copy and a sort.
+/// exact, in any order, while it stays below 2^51 (W up to about 300,000 pairs, 775 stimuli): the
+/// result is then bit for bit what ranking the copied vector gives, in one pass over each
+/// vector's known order per resample instead of a copy and a sort.
 struct RankedRois {
     rois: Vec<(ValueOrder, Vec<ValueOrder>)>,
 }
 
-/// Buffers of one worker: stimulus counts, pair weights, the model's weighted centred ranks and
-/// one vector's ranks.
+/// Buffers of one worker: stimulus counts, pair weights, and `w a` of the model's pairs.
 struct Scratch {
     counts: Vec<u32>,
     weights: Vec<u32>,
     model: Vec<f64>,
-    ranks: Vec<f64>,
 }
 
 impl Scratch {
@@ -141,10 +139,13 @@ impl Scratch {
             counts: vec![0; n],
             weights: vec![0; pairs],
             model: vec![0.0; pairs],
-            ranks: vec![0.0; pairs],
         }
     }
 }
+
+/// Independent partial sums, so that additions overlap instead of waiting on each other (the
+/// sums are exact, so their order does not change the result).
+const LANES: usize = 4;
 
 impl RankedRois {
     fn new(rois: &[RsaRoi]) -> Result<Self> {
@@ -170,7 +171,6 @@ impl RankedRois {
             counts,
             weights,
             model,
-            ranks,
         } = scratch;
         counts.fill(0);
         for &i in idx {
@@ -184,27 +184,27 @@ impl RankedRois {
                 p += 1;
             }
         }
+        let w_total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+        let mid = (w_total as f64 + 1.0) / 2.0;
         let mut total = 0.0;
         for (model_order, subjects) in &self.rois {
-            let w_total = model_order.weighted_ranks(weights, ranks);
-            let mid = (w_total as f64 + 1.0) / 2.0;
-            // model[p] = w a; sum w a² = sum model[p] a.
-            let mut saa = 0.0;
-            for ((m, &r), &w) in model.iter_mut().zip(ranks.iter()).zip(weights.iter()) {
-                let a = r - mid;
-                *m = f64::from(w) * a;
-                saa += *m * a;
-            }
+            let mut saa = [0.0; LANES];
+            model_order.for_each_rank(weights, |k, p, w, rank| {
+                let a = rank - mid;
+                model[p] = f64::from(w) * a;
+                saa[k % LANES] += model[p] * a;
+            });
+            let saa: f64 = saa.iter().sum();
             let mut r2 = 0.0;
             for subject in subjects {
-                subject.weighted_ranks(weights, ranks);
-                let (mut sab, mut sbb) = (0.0, 0.0);
-                for ((&m, &r), &w) in model.iter().zip(ranks.iter()).zip(weights.iter()) {
-                    let b = r - mid;
-                    sab += m * b;
-                    sbb += f64::from(w) * b * b;
-                }
-                let rho = crate::metrics::correlation::finish(sab, saa, sbb);
+                let (mut sab, mut sbb) = ([0.0; LANES], [0.0; LANES]);
+                subject.for_each_rank(weights, |k, p, w, rank| {
+                    let b = rank - mid;
+                    sab[k % LANES] += model[p] * b;
+                    sbb[k % LANES] += f64::from(w) * b * b;
+                });
+                let rho =
+                    crate::metrics::correlation::finish(sab.iter().sum(), saa, sbb.iter().sum());
                 r2 += rho.unwrap_or(0.0).powi(2);
             }
             total += r2 / subjects.len() as f64;
