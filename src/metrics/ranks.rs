@@ -351,7 +351,7 @@ mod tests {
                 .flat_map(|(&v, &w)| std::iter::repeat_n(v, w as usize))
                 .collect();
             let direct = rankdata(&repeated).unwrap();
-            let mut ranks = vec![0.0; 7];
+            let mut ranks = [0.0; 7];
             let total = order.for_each_rank(&weights, |_, i, _, r| ranks[i] = r);
             assert_eq!(total as usize, repeated.len());
             let via_order: Vec<f64> = (0..7)
