@@ -33,6 +33,7 @@ pub mod leaderboard;
 pub mod metrics;
 pub mod models;
 pub mod plot;
+pub mod progress;
 pub mod reference;
 pub mod report;
 pub mod scoring;

@@ -12,6 +12,7 @@ use crate::io::IoError;
 use crate::metrics::bootstrap::{self, BootstrapConfig, BootstrapResult};
 use crate::metrics::encoding::{self, EncodingBlock, VertexGroup};
 use crate::metrics::{rsa, MetricsError};
+use crate::progress::Progress;
 use crate::report::{
     BootstrapInfo, Breakdown, CeilingInfo, Group, Headline, NamedScore, ScoreReport,
     SubmissionInfo, ToolInfo, SCHEMA_VERSION,
@@ -94,6 +95,12 @@ pub fn score_submission(
         level: 0.95,
     };
     let spec = dataset.spec();
+    let _progress = (opts.resamples > 0).then(|| {
+        Progress::spinner(format!(
+            "{}: bootstrap of {} resamples",
+            spec.name, opts.resamples
+        ))
+    });
     let mut report = match (&spec.track, &loaded.predictions, truth) {
         (Track::Rsa(_), Predictions::Rsa(preds), HeldOut::Rsa(truth)) => {
             score_rsa(spec, truth, preds, &cfg)?
@@ -192,7 +199,11 @@ pub fn score_all(
 ) -> Result<ScoreAllReport, IoError> {
     let mut report = ScoreAllReport::default();
     let mut opened: BTreeMap<String, Result<(Dataset, HeldOut), String>> = BTreeMap::new();
-    for dir in submission::discover(submissions)? {
+    let dirs = submission::discover(submissions)?;
+    let progress = Progress::bar(dirs.len() as u64, "scoring");
+    for dir in dirs {
+        progress.set_message(format!("scoring {}", submission::id_of(&dir)));
+        progress.inc(1);
         let fail = |reason: String| FailedEntry {
             path: dir.clone(),
             reason,

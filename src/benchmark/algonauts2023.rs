@@ -16,9 +16,12 @@
 //! part for scoring.
 
 use super::dataset::EncodingShape;
-use crate::io::hash::sha256_file;
+use crate::io::hash::sha256_hex;
+use crate::io::mapped::FileBytes;
+use crate::io::npy::F32Matrix;
 use crate::io::{label_mapping, npy, IoError};
 use ndarray::{Array2, Ix1, Ix2};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -139,8 +142,8 @@ pub struct SubjectData {
 /// Held-out truth of one subject and hemisphere.
 #[derive(Debug, Clone)]
 pub struct TruthBlock {
-    /// Test responses, (test images x vertices).
-    pub fmri: Array2<f32>,
+    /// Test responses, (test images x vertices), viewed in the mapped file where possible.
+    pub fmri: F32Matrix,
     /// Noise ceiling per vertex as a fraction in [0, 1].
     pub nc: Vec<f64>,
     /// The ROIs of this hemisphere, with their vertex indices.
@@ -316,7 +319,7 @@ impl Layout {
                         let path = s.dir.join(format!(
                             "training_split/training_fmri/{hemi}_training_fmri.npy"
                         ));
-                        Ok((hemi.clone(), load_2d(&path)?))
+                        Ok((hemi.clone(), load_train_2d(&path)?))
                     })
                     .collect::<Result<_, LayoutError>>()?;
                 Ok(SubjectData {
@@ -398,78 +401,39 @@ impl Layout {
     }
 
     /// The held-out test responses, noise ceilings and ROIs of every subject and hemisphere.
+    /// Blocks are read in parallel; the first problem in (subject, hemisphere) order is reported,
+    /// as a sequential pass would report it.
     pub fn load_truth(&self) -> Result<Truth, LayoutError> {
+        let jobs: Vec<(&Subject, &String, usize)> = self
+            .subjects
+            .iter()
+            .flat_map(|s| s.hemispheres.iter().map(move |(h, n)| (s, h, *n)))
+            .collect();
+        let loaded: Vec<Result<LoadedBlock, LayoutError>> = jobs
+            .par_iter()
+            .map(|&(s, hemi, n_vertices)| self.truth_block(s, hemi, n_vertices))
+            .collect();
         let mut blocks = BTreeMap::new();
         let mut hashes = BTreeMap::new();
         let mut percent = None;
-        for s in &self.subjects {
-            for (hemi, n_vertices) in &s.hemispheres {
-                let fmri_path = s
-                    .dir
-                    .join(format!("test_split/test_fmri/{hemi}_test_fmri.npy"));
-                let nc_path = s
-                    .dir
-                    .join(format!("test_split/noise_ceiling/{hemi}_noise_ceiling.npy"));
-                for p in [&fmri_path, &nc_path] {
-                    if !p.exists() {
-                        return Err(mismatch(p, "held-out truth file missing", "scoring needs the organisers' test_fmri and noise_ceiling folders (not part of the public download)"));
-                    }
-                    let rel = p
-                        .strip_prefix(&self.root)
-                        .unwrap_or(p)
-                        .display()
-                        .to_string();
-                    hashes.insert(rel, sha256_file(p)?);
-                }
-                let fmri = load_2d(&fmri_path)?;
-                if fmri.dim() != (s.test_images.len(), *n_vertices) {
-                    return Err(mismatch(
-                        &fmri_path,
-                        format!(
-                            "shape {:?}, expected ({}, {n_vertices}) = (test images, vertices)",
-                            fmri.dim(),
-                            s.test_images.len()
-                        ),
-                        "the truth must match the subject's test images and training vertices",
-                    ));
-                }
-                let nc = npy::read::<f64>(&nc_path)
-                    .or_else(|_| npy::read::<f32>(&nc_path).map(|a| a.mapv(f64::from)))?;
-                let nc: Vec<f64> = nc.into_iter().collect();
-                if nc.len() != *n_vertices {
-                    return Err(mismatch(
-                        &nc_path,
-                        format!(
-                            "{} values, expected {n_vertices} (one per vertex)",
-                            nc.len()
-                        ),
-                        "use the noise ceiling of the same subject and hemisphere",
-                    ));
-                }
-                // The devkit's files hold percentages; SCIENCE.md's formula gives fractions.
-                let is_percent = nc.iter().any(|&v| v > 1.0);
-                if *percent.get_or_insert(is_percent) != is_percent {
-                    return Err(mismatch(
-                        &nc_path,
-                        "noise ceilings mix fractions and percentages across files",
-                        "store all noise ceilings on one scale",
-                    ));
-                }
-                let nc = if is_percent {
-                    nc.iter().map(|v| v / 100.0).collect()
-                } else {
-                    nc
-                };
-                if let Some(v) = nc.iter().position(|v| !(0.0..=1.0).contains(v)) {
-                    return Err(mismatch(
-                        &nc_path,
-                        format!("vertex {v} has noise ceiling {} outside [0, 100] %", nc[v]),
-                        "noise ceilings are fractions in [0, 1] or percentages in [0, 100]",
-                    ));
-                }
-                let rois = self.rois(s, hemi, *n_vertices)?;
-                blocks.insert((s.id.clone(), hemi.clone()), TruthBlock { fmri, nc, rois });
+        for ((s, hemi, _), block) in jobs.into_iter().zip(loaded) {
+            let LoadedBlock {
+                fmri,
+                nc,
+                nc_path,
+                is_percent,
+                rois,
+                hashes: block_hashes,
+            } = block?;
+            hashes.extend(block_hashes);
+            if *percent.get_or_insert(is_percent) != is_percent {
+                return Err(mismatch(
+                    &nc_path,
+                    "noise ceilings mix fractions and percentages across files",
+                    "store all noise ceilings on one scale",
+                ));
             }
+            blocks.insert((s.id.clone(), hemi.clone()), TruthBlock { fmri, nc, rois });
         }
         let ceiling_source = if percent == Some(true) {
             "percent files"
@@ -483,9 +447,115 @@ impl Layout {
             ceiling_source,
         })
     }
+
+    /// Reads, hashes and checks the truth of one subject and hemisphere. Each file is mapped once
+    /// and both hashed and parsed from the mapping.
+    fn truth_block(
+        &self,
+        s: &Subject,
+        hemi: &str,
+        n_vertices: usize,
+    ) -> Result<LoadedBlock, LayoutError> {
+        let fmri_path = s
+            .dir
+            .join(format!("test_split/test_fmri/{hemi}_test_fmri.npy"));
+        let nc_path = s
+            .dir
+            .join(format!("test_split/noise_ceiling/{hemi}_noise_ceiling.npy"));
+        let mut hashes = Vec::new();
+        let mut files = Vec::new();
+        for p in [&fmri_path, &nc_path] {
+            if !p.exists() {
+                return Err(mismatch(p, "held-out truth file missing", "scoring needs the organisers' test_fmri and noise_ceiling folders (not part of the public download)"));
+            }
+            let rel = p
+                .strip_prefix(&self.root)
+                .unwrap_or(p)
+                .display()
+                .to_string();
+            let bytes = FileBytes::open(p)?;
+            hashes.push((rel, sha256_hex(&bytes)));
+            files.push(bytes);
+        }
+        let [fmri_bytes, nc_bytes] = &files[..] else {
+            unreachable!("two files")
+        };
+        let fmri = load_2d(fmri_bytes, &fmri_path)?;
+        if fmri.dim() != (s.test_images.len(), n_vertices) {
+            return Err(mismatch(
+                &fmri_path,
+                format!(
+                    "shape {:?}, expected ({}, {n_vertices}) = (test images, vertices)",
+                    fmri.dim(),
+                    s.test_images.len()
+                ),
+                "the truth must match the subject's test images and training vertices",
+            ));
+        }
+        let nc = npy::from_bytes::<f64>(nc_bytes, &nc_path)
+            .or_else(|_| npy::from_bytes::<f32>(nc_bytes, &nc_path).map(|a| a.mapv(f64::from)))?;
+        let nc: Vec<f64> = nc.into_iter().collect();
+        if nc.len() != n_vertices {
+            return Err(mismatch(
+                &nc_path,
+                format!(
+                    "{} values, expected {n_vertices} (one per vertex)",
+                    nc.len()
+                ),
+                "use the noise ceiling of the same subject and hemisphere",
+            ));
+        }
+        // The devkit's files hold percentages; SCIENCE.md's formula gives fractions.
+        let is_percent = nc.iter().any(|&v| v > 1.0);
+        let nc = if is_percent {
+            nc.iter().map(|v| v / 100.0).collect()
+        } else {
+            nc
+        };
+        if let Some(v) = nc.iter().position(|v| !(0.0..=1.0).contains(v)) {
+            return Err(mismatch(
+                &nc_path,
+                format!("vertex {v} has noise ceiling {} outside [0, 100] %", nc[v]),
+                "noise ceilings are fractions in [0, 1] or percentages in [0, 100]",
+            ));
+        }
+        let rois = self.rois(s, hemi, n_vertices)?;
+        Ok(LoadedBlock {
+            fmri,
+            nc,
+            nc_path,
+            is_percent,
+            rois,
+            hashes,
+        })
+    }
 }
 
-fn load_2d(path: &Path) -> Result<Array2<f32>, LayoutError> {
+/// One block of truth as [`Layout::truth_block`] reads it, before the checks across blocks.
+struct LoadedBlock {
+    fmri: F32Matrix,
+    nc: Vec<f64>,
+    nc_path: PathBuf,
+    is_percent: bool,
+    rois: Vec<Roi>,
+    hashes: Vec<(String, String)>,
+}
+
+fn load_2d(bytes: &FileBytes, path: &Path) -> Result<F32Matrix, LayoutError> {
+    let info = npy::parse_info(bytes, path)?;
+    if info.shape.len() != 2 {
+        return Err(mismatch(
+            path,
+            "expected a 2-D float32 array (images, vertices)",
+            "use the files as the challenge distributes them",
+        ));
+    }
+    Ok(F32Matrix::from_file_bytes(bytes, path)?)
+}
+
+/// Training responses are modified by trainers' preprocessing, so they are read into an owned
+/// array.
+fn load_train_2d(path: &Path) -> Result<Array2<f32>, LayoutError> {
     npy::read::<f32>(path)?
         .into_dimensionality::<Ix2>()
         .map_err(|_| {

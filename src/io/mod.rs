@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod hash;
 pub mod image;
 pub mod label_mapping;
+pub mod mapped;
 pub mod mat;
 pub mod npy;
 

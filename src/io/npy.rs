@@ -5,8 +5,8 @@
 //! against the bytes actually present before anything is allocated from it, and non-finite
 //! floats are rejected with the position of the first one.
 
-use super::{atomic::write_atomic, IoError, Result};
-use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use super::{atomic::write_atomic, mapped::FileBytes, IoError, Result};
+use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewD, IxDyn};
 use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar, WriterBuilder};
 use std::path::Path;
 
@@ -156,12 +156,35 @@ pub fn read_info(path: &Path) -> Result<NpyInfo> {
 
 /// Reads the `.npy` file at `path` as an array of `T`, rejecting other dtypes and non-finite values.
 pub fn read<T: Element>(path: &Path) -> Result<ArrayD<T>> {
-    let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
-    from_bytes(&bytes, path)
+    from_bytes(&FileBytes::open(path)?, path)
 }
 
 /// Like [`read`], for a `.npy` file already in memory (e.g. a zip member); `path` labels errors.
 pub fn from_bytes<T: Element>(bytes: &[u8], path: &Path) -> Result<ArrayD<T>> {
+    let (info, header, size) = checked_header::<T>(bytes, path)?;
+    let data: Vec<T> = T::read_vec(
+        NpyFile::with_header(header, &bytes[info.data_offset..]),
+        size,
+    )
+    .map_err(|e| header_error(path, e))?;
+    check_finite(&data, &info, path)?;
+    let array = if info.fortran_order {
+        let reversed: Vec<usize> = info.shape.iter().rev().copied().collect();
+        ArrayD::from_shape_vec(IxDyn(&reversed), data)
+            .map_err(|e| header_error(path, e))?
+            .reversed_axes()
+            .as_standard_layout()
+            .into_owned()
+    } else {
+        ArrayD::from_shape_vec(IxDyn(&info.shape), data).map_err(|e| header_error(path, e))?
+    };
+    Ok(array)
+}
+
+/// Parses the header and checks that the dtype is one `T` accepts and that the data bytes present
+/// are exactly what the shape declares (before anything is allocated from the shape).
+/// Returns the header and the stored element size.
+fn checked_header<T: Element>(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader, u64)> {
     let (info, header) = parse_header(bytes, path)?;
     let (kind, size) = match header.dtype() {
         DType::Plain(ts) => (ts.type_char(), ts.size_field()),
@@ -207,33 +230,139 @@ pub fn from_bytes<T: Element>(bytes: &[u8], path: &Path) -> Result<ArrayD<T>> {
             },
         ));
     }
-    let data: Vec<T> = T::read_vec(
-        NpyFile::with_header(header, &bytes[info.data_offset..]),
-        size,
-    )
-    .map_err(|e| header_error(path, e))?;
-    if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-        let bad = data.iter().filter(|v| !v.is_finite()).count();
-        return Err(IoError::format(
-            path,
-            format!(
-                "{bad} non-finite value(s) (NaN or Inf); the first at flat index {i} of shape {:?}",
-                info.shape
-            ),
-            "replace NaN/Inf before saving (e.g. numpy.nan_to_num), or fix the model producing them",
-        ));
-    }
-    let array = if info.fortran_order {
-        let reversed: Vec<usize> = info.shape.iter().rev().copied().collect();
-        ArrayD::from_shape_vec(IxDyn(&reversed), data)
-            .map_err(|e| header_error(path, e))?
-            .reversed_axes()
-            .as_standard_layout()
-            .into_owned()
-    } else {
-        ArrayD::from_shape_vec(IxDyn(&info.shape), data).map_err(|e| header_error(path, e))?
+    Ok((info, header, size))
+}
+
+/// Values checked per block by [`check_finite`]: a block is tested without an early exit (so
+/// the test vectorises) and only a block holding a non-finite value is searched.
+const FINITE_BLOCK: usize = 4096;
+
+/// Rejects NaN and infinity anywhere in `data`, naming the first one's flat index.
+fn check_finite<T: Element>(data: &[T], info: &NpyInfo, path: &Path) -> Result<()> {
+    let Some(block) = data
+        .chunks(FINITE_BLOCK)
+        .position(|c| !c.iter().fold(true, |ok, v| ok & v.is_finite()))
+    else {
+        return Ok(());
     };
-    Ok(array)
+    let i = block * FINITE_BLOCK
+        + data[block * FINITE_BLOCK..]
+            .iter()
+            .position(|v| !v.is_finite())
+            .expect("the block holds a non-finite value");
+    let bad = data.iter().filter(|v| !v.is_finite()).count();
+    Err(IoError::format(
+        path,
+        format!(
+            "{bad} non-finite value(s) (NaN or Inf); the first at flat index {i} of shape {:?}",
+            info.shape
+        ),
+        "replace NaN/Inf before saving (e.g. numpy.nan_to_num), or fix the model producing them",
+    ))
+}
+
+/// A 2-D float32 array read from a `.npy` file. When the file is little-endian float32 in C
+/// order and its data is 4-byte aligned in memory (numpy pads headers to 64 bytes, so every file
+/// numpy writes is), the matrix is a view into the file's (memory-mapped) bytes: no copy and no
+/// second allocation. Other files are converted into an owned array.
+#[derive(Clone)]
+pub struct F32Matrix {
+    storage: MatrixStorage,
+    dim: (usize, usize),
+}
+
+#[derive(Clone)]
+enum MatrixStorage {
+    Owned(Array2<f32>),
+    InFile { bytes: FileBytes, offset: usize },
+}
+
+impl F32Matrix {
+    /// Parses `bytes` as a 2-D float32 `.npy` file, with every check [`from_bytes`] makes (dtype,
+    /// size against the header, every value finite); `path` labels errors.
+    pub fn from_file_bytes(bytes: &FileBytes, path: &Path) -> Result<Self> {
+        let (info, header, _) = checked_header::<f32>(bytes, path)?;
+        let [rows, cols] = info.shape[..] else {
+            return Err(IoError::format(
+                path,
+                format!(
+                    "expected a 2-D array (rows, columns), found shape {:?}",
+                    info.shape
+                ),
+                "save a 2-D array with numpy.save",
+            ));
+        };
+        let little = header.dtype().descr().contains('<') == cfg!(target_endian = "little");
+        let data = &bytes[info.data_offset..];
+        match bytemuck::try_cast_slice::<u8, f32>(data) {
+            Ok(values) if little && !info.fortran_order => {
+                check_finite(values, &info, path)?;
+                Ok(F32Matrix {
+                    storage: MatrixStorage::InFile {
+                        bytes: bytes.clone(),
+                        offset: info.data_offset,
+                    },
+                    dim: (rows, cols),
+                })
+            }
+            _ => {
+                let owned = from_bytes::<f32>(bytes, path)?
+                    .into_dimensionality::<ndarray::Ix2>()
+                    .expect("2-D shape checked");
+                Ok(owned.into())
+            }
+        }
+    }
+
+    /// (rows, columns).
+    pub fn dim(&self) -> (usize, usize) {
+        self.dim
+    }
+
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.dim.0
+    }
+
+    /// Number of columns.
+    pub fn ncols(&self) -> usize {
+        self.dim.1
+    }
+
+    /// The values, row-major.
+    pub fn view(&self) -> ArrayView2<'_, f32> {
+        match &self.storage {
+            MatrixStorage::Owned(a) => a.view(),
+            MatrixStorage::InFile { bytes, offset } => {
+                let values: &[f32] = bytemuck::cast_slice(&bytes[*offset..]);
+                ArrayView2::from_shape(self.dim, values).expect("size checked when parsed")
+            }
+        }
+    }
+}
+
+impl From<Array2<f32>> for F32Matrix {
+    fn from(a: Array2<f32>) -> Self {
+        F32Matrix {
+            dim: a.dim(),
+            storage: MatrixStorage::Owned(a),
+        }
+    }
+}
+
+impl PartialEq for F32Matrix {
+    fn eq(&self, other: &Self) -> bool {
+        self.view() == other.view()
+    }
+}
+
+impl std::fmt::Debug for F32Matrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("F32Matrix")
+            .field("dim", &self.dim)
+            .field("values", &self.view())
+            .finish()
+    }
 }
 
 fn hint_for_dtype(descr: &str) -> &'static str {
@@ -350,6 +479,46 @@ mod tests {
             err.contains("truncated") && err.contains("39999999999996"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn matrix_views_aligned_files_and_copies_others() {
+        let a = array![[1.0f32, 2.0, 3.0], [4.0, 5.5, 6.0]];
+        let bytes = FileBytes::from(to_bytes(a.view().into_dyn()));
+        let m = F32Matrix::from_file_bytes(&bytes, p()).unwrap();
+        assert_eq!(m.view(), a.view());
+        assert!(matches!(m.storage, MatrixStorage::InFile { .. }));
+        // Big-endian Fortran order: converted.
+        let payload: Vec<u8> = [1.0f32, 4.0, 2.0, 5.5, 3.0, 6.0]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let be = FileBytes::from(with_header(
+            "{'descr': '>f4', 'fortran_order': True, 'shape': (2, 3), }",
+            &payload,
+        ));
+        let m = F32Matrix::from_file_bytes(&be, p()).unwrap();
+        assert_eq!(m.view(), a.view());
+    }
+
+    #[test]
+    fn matrix_rejects_nan_truncation_and_wrong_rank() {
+        let mut a = Array2::<f32>::zeros((3, 5000));
+        a[[2, 4999]] = f32::INFINITY;
+        let bytes = to_bytes(a.view().into_dyn());
+        let err = F32Matrix::from_file_bytes(&bytes.clone().into(), p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("flat index 14999"), "{err}");
+        let err = F32Matrix::from_file_bytes(&bytes[..bytes.len() - 4].to_vec().into(), p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("truncated"), "{err}");
+        let v = array![1.0f32, 2.0].into_dyn();
+        let err = F32Matrix::from_file_bytes(&to_bytes(v.view()).into(), p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("2-D"), "{err}");
     }
 
     #[test]

@@ -54,6 +54,92 @@ pub fn rankdata(x: &[f64]) -> Result<Vec<f64>> {
     Ok(ranks)
 }
 
+/// The ascending order of a vector's values and its runs of ties, computed once. It gives the
+/// average ranks of any resample that only repeats and drops values ([`Self::for_each_rank`]:
+/// a stimulus bootstrap of an RDM) by counting along the known order instead of sorting again.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueOrder {
+    /// Indices of the values in ascending order; [`TIED`] set on an entry whose value equals the
+    /// next entry's.
+    order: Vec<u32>,
+}
+
+/// Flag of a [`ValueOrder`] entry tied with the next one (indices are below 2^31).
+const TIED: u32 = 1 << 31;
+
+impl ValueOrder {
+    /// # Errors
+    /// [`MetricsError::NonFinite`] for a NaN or infinite value.
+    pub(crate) fn new(x: &[f64]) -> Result<Self> {
+        check_finite("rank order input", x)?;
+        assert!(x.len() < TIED as usize, "2^31 values or more");
+        let mut keyed: Vec<(u64, u32)> = x
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (order_key(v), i as u32))
+            .collect();
+        keyed.sort_unstable();
+        let order = keyed
+            .iter()
+            .zip(keyed.iter().skip(1).map(Some).chain([None]))
+            .map(|(&(key, i), next)| match next {
+                Some(&(next_key, _)) if next_key == key => i | TIED,
+                _ => i,
+            })
+            .collect();
+        Ok(ValueOrder { order })
+    }
+
+    /// Visits the values in ascending order with their average rank in the resample in which
+    /// value `i` occurs `weights[i]` times (0 = dropped), all copies of a value sharing its rank:
+    /// `f(position, i, weights[i], rank_i)`. Returns the resample's length `W = sum(weights)`.
+    ///
+    /// ```text
+    /// rank_i = 1 + W(x < x_i) + (W(x == x_i) - 1) / 2,     W(c) = sum of weights[j] with c
+    /// ```
+    ///
+    /// These are exactly the values [`rankdata`] gives each copy in the resampled vector: both
+    /// are integers or half-integers, computed without rounding.
+    #[inline]
+    pub(crate) fn for_each_rank(
+        &self,
+        weights: &[u32],
+        mut f: impl FnMut(usize, usize, u32, f64),
+    ) -> u64 {
+        let order = &self.order;
+        let mut before = 0u64;
+        let mut k = 0;
+        while k < order.len() {
+            let entry = order[k];
+            if entry & TIED == 0 {
+                let i = entry as usize;
+                let w = weights[i];
+                f(k, i, w, before as f64 + (f64::from(w) + 1.0) / 2.0);
+                before += u64::from(w);
+                k += 1;
+            } else {
+                let start = k;
+                let mut run = 0u64;
+                loop {
+                    let entry = order[k];
+                    run += u64::from(weights[(entry & !TIED) as usize]);
+                    k += 1;
+                    if entry & TIED == 0 {
+                        break;
+                    }
+                }
+                let rank = before as f64 + (run as f64 + 1.0) / 2.0;
+                for (pos, &entry) in order.iter().enumerate().take(k).skip(start) {
+                    let i = (entry & !TIED) as usize;
+                    f(pos, i, weights[i], rank);
+                }
+                before += run;
+            }
+        }
+        before
+    }
+}
+
 /// Gives the values of `run` (sorted (key, index) pairs occupying sorted positions
 /// `offset..offset + run.len()`) their ranks, tied keys sharing the mean of their ranks.
 fn average_tied_ranks(run: &[(u64, usize)], offset: usize, ranks: &mut [f64]) {
@@ -253,6 +339,28 @@ pub(crate) fn rho_a_of_ranks(r1: &[f64], r2: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_ranks_equal_the_ranks_of_the_repeated_vector() {
+        let x = [3.0, 1.0, 3.0, -0.0, 0.0, 7.5, 1.0];
+        let order = ValueOrder::new(&x).unwrap();
+        for weights in [[1u32, 1, 1, 1, 1, 1, 1], [2, 0, 1, 3, 0, 1, 2], [0; 7]] {
+            let repeated: Vec<f64> = x
+                .iter()
+                .zip(&weights)
+                .flat_map(|(&v, &w)| std::iter::repeat_n(v, w as usize))
+                .collect();
+            let direct = rankdata(&repeated).unwrap();
+            let mut ranks = [0.0; 7];
+            let total = order.for_each_rank(&weights, |_, i, _, r| ranks[i] = r);
+            assert_eq!(total as usize, repeated.len());
+            let via_order: Vec<f64> = (0..7)
+                .flat_map(|i| std::iter::repeat_n(ranks[i], weights[i] as usize))
+                .collect();
+            assert_eq!(via_order, direct, "weights {weights:?}");
+        }
+        assert!(ValueOrder::new(&[1.0, f64::NAN]).is_err());
+    }
 
     /// O(n^2) tau-a straight from the definition.
     fn tau_a_naive(x: &[f64], y: &[f64]) -> f64 {

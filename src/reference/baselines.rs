@@ -48,7 +48,7 @@ pub fn pixel_neighbour_predictions(
                 }
                 row /= idx.len() as f32;
             }
-            blocks.insert((subject.id.clone(), hemi.clone()), pred);
+            blocks.insert((subject.id.clone(), hemi.clone()), pred.into());
         }
     }
     Ok(Predictions::Encoding(blocks))

@@ -4,8 +4,10 @@
 
 use crate::io::archive::{self, ArchiveLimits};
 use crate::io::hash::sha256_hex;
+use crate::io::mapped::FileBytes;
 use crate::io::IoError;
 use crate::submission::{resolve_inside, MANIFEST};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -14,8 +16,8 @@ use std::path::{Path, PathBuf};
 pub struct PredictionFile {
     /// Where it came from, for messages (`sub/subj01/lh_pred_test.npy`, `sub.zip:subj01/...`).
     pub label: PathBuf,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
+    /// Its bytes (memory-mapped when read from a folder).
+    pub bytes: FileBytes,
 }
 
 /// The prediction files of a submission by normalised relative name (`subj01/lh_pred_test.npy`).
@@ -34,7 +36,7 @@ pub fn gather(path: &Path) -> Result<PredictionFiles, IoError> {
         return from_zip(path);
     }
     if meta.is_file() {
-        let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
+        let bytes = FileBytes::open(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -54,19 +56,24 @@ pub fn gather(path: &Path) -> Result<PredictionFiles, IoError> {
         let zip = resolve_inside(path, zips[0])?;
         return from_zip(&zip);
     }
-    let mut files = PredictionFiles::new();
-    for rel in names {
-        let real = resolve_inside(path, &rel)?;
-        let bytes = std::fs::read(&real).map_err(|e| IoError::os(&real, e))?;
-        files.insert(
-            rel.to_string_lossy().replace('\\', "/"),
-            PredictionFile {
-                label: path.join(&rel),
-                bytes,
-            },
-        );
-    }
-    Ok(files)
+    // Files are mapped (and read into the page cache) in parallel; the first error in name
+    // order is reported, as a sequential read would.
+    names
+        .into_par_iter()
+        .map(|rel| {
+            let real = resolve_inside(path, &rel)?;
+            let bytes = FileBytes::open(&real)?;
+            Ok((
+                rel.to_string_lossy().replace('\\', "/"),
+                PredictionFile {
+                    label: path.join(&rel),
+                    bytes,
+                },
+            ))
+        })
+        .collect::<Vec<Result<_, IoError>>>()
+        .into_iter()
+        .collect()
 }
 
 fn has_ext(p: &Path, ext: &str) -> bool {
@@ -122,17 +129,19 @@ fn from_zip(path: &Path) -> Result<PredictionFiles, IoError> {
                 m.name,
                 PredictionFile {
                     label,
-                    bytes: m.bytes,
+                    bytes: m.bytes.into(),
                 },
             )
         })
         .collect())
 }
 
-/// SHA-256 of every file, by name (recorded in `score.json`).
+/// SHA-256 of every file, by name (recorded in `score.json`), hashed in parallel.
 pub fn hashes(files: &PredictionFiles) -> BTreeMap<String, String> {
     files
-        .iter()
+        .par_iter()
         .map(|(n, f)| (n.clone(), sha256_hex(&f.bytes)))
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect()
 }

@@ -5,9 +5,11 @@
 use super::layout;
 use super::PredictionFiles;
 use crate::benchmark::dataset::{EncodingShape, RsaShape, SubmissionShape};
+use crate::io::npy::F32Matrix;
 use crate::io::{mat, npy};
 use crate::metrics::rdm::Rdm;
-use ndarray::Array2;
+use ndarray::ArrayView2;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -41,7 +43,7 @@ impl Problem {
 }
 
 /// Encoding predictions by (subject, hemisphere), each (test images x vertices).
-pub type EncodingPredictions = BTreeMap<(String, String), Array2<f32>>;
+pub type EncodingPredictions = BTreeMap<(String, String), F32Matrix>;
 
 /// RSA predictions by target ROI.
 pub type RsaPredictions = BTreeMap<String, Rdm>;
@@ -99,61 +101,88 @@ pub fn parse_encoding(
             ));
         }
     }
-    for (name, (subj, hemi, n_images, n_vertices)) in &expected_names {
-        let Some(file) = files.get(name) else {
-            problems.push(Problem::new(
-                name.clone(),
-                format!("a file {name} with predictions of shape ({n_images}, {n_vertices})"),
-                "no such file".to_string(),
-                format!("add {name}: float32, one row per test image of {subj} in sorted file-name order, one column per {hemi} vertex"),
-            ));
-            continue;
-        };
-        let label = file.label.display().to_string();
-        let info = match npy::parse_info(&file.bytes, &file.label) {
-            Ok(info) => info,
-            Err(e) => {
-                problems.push(Problem::new(
+    // Each file is checked on its own (in parallel: parsing reads every value); the problems are
+    // then listed in file-name order, as a sequential pass would list them.
+    let checked: Vec<(Option<F32Matrix>, Option<Problem>)> = expected_names
+        .par_iter()
+        .map(|(name, (subj, hemi, n_images, n_vertices))| {
+            check_encoding_file(files, name, subj, hemi, *n_images, *n_vertices)
+        })
+        .collect();
+    for ((_, (subj, hemi, ..)), (matrix, problem)) in expected_names.iter().zip(checked) {
+        if let Some(matrix) = matrix {
+            preds.insert((subj.clone(), hemi.clone()), matrix);
+        }
+        problems.extend(problem);
+    }
+    (preds, problems)
+}
+
+/// Parses one expected encoding file: the matrix when it could be parsed, and the problem with
+/// it if any (a constant prediction is parsed and still a problem).
+fn check_encoding_file(
+    files: &PredictionFiles,
+    name: &str,
+    subj: &str,
+    hemi: &str,
+    n_images: usize,
+    n_vertices: usize,
+) -> (Option<F32Matrix>, Option<Problem>) {
+    let Some(file) = files.get(name) else {
+        return (None, Some(Problem::new(
+            name,
+            format!("a file {name} with predictions of shape ({n_images}, {n_vertices})"),
+            "no such file".to_string(),
+            format!("add {name}: float32, one row per test image of {subj} in sorted file-name order, one column per {hemi} vertex"),
+        )));
+    };
+    let label = file.label.display().to_string();
+    let info = match npy::parse_info(&file.bytes, &file.label) {
+        Ok(info) => info,
+        Err(e) => {
+            return (
+                None,
+                Some(Problem::new(
                     label,
                     "a .npy file written by numpy.save",
                     e.to_string(),
                     "save the array with numpy.save(path, arr.astype(numpy.float32))",
-                ));
-                continue;
-            }
-        };
-        if info.shape != [*n_images, *n_vertices] {
-            problems.push(Problem::new(
-                label.clone(),
-                format!("shape ({n_images}, {n_vertices}) = (test images of {subj}, {hemi} vertices)"),
+                )),
+            )
+        }
+    };
+    if info.shape != [n_images, n_vertices] {
+        return (
+            None,
+            Some(Problem::new(
+                label,
+                format!(
+                    "shape ({n_images}, {n_vertices}) = (test images of {subj}, {hemi} vertices)"
+                ),
                 format!("shape {:?}", info.shape),
-                if info.shape == [*n_vertices, *n_images] {
+                if info.shape == [n_vertices, n_images] {
                     "the array is transposed: save arr.T".to_string()
                 } else {
                     format!("predict every one of the {n_images} test images (rows) for all {n_vertices} vertices (columns)")
                 },
-            ));
-            continue;
+            )),
+        );
+    }
+    match F32Matrix::from_file_bytes(&file.bytes, &file.label) {
+        Ok(matrix) => {
+            let problem = constant_problem(&label, matrix.view());
+            (Some(matrix), problem)
         }
-        match npy::from_bytes::<f32>(&file.bytes, &file.label) {
-            Ok(array) => {
-                let array = array
-                    .into_dimensionality::<ndarray::Ix2>()
-                    .expect("shape checked");
-                if let Some(p) = constant_problem(&label, &array) {
-                    problems.push(p);
-                }
-                preds.insert((subj.clone(), hemi.clone()), array);
-            }
-            Err(e) => problems.push(Problem::new(
+        Err(e) => (
+            None,
+            Some(Problem::new(
                 label,
                 "finite float32 values (dtype '<f4')",
                 e.to_string(),
                 "convert with arr.astype(numpy.float32) and replace NaN/Inf",
             )),
-        }
+        ),
     }
-    (preds, problems)
 }
 
 fn summarise_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
@@ -176,7 +205,7 @@ fn summarise_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
 }
 
 /// A whole prediction matrix that does not vary across images carries no information.
-fn constant_problem(label: &str, a: &Array2<f32>) -> Option<Problem> {
+fn constant_problem(label: &str, a: ArrayView2<'_, f32>) -> Option<Problem> {
     let first = a.row(0);
     let all_rows_equal = a.rows().into_iter().all(|r| r == first);
     all_rows_equal.then(|| {

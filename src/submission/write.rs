@@ -82,7 +82,7 @@ mod tests {
                 let a = Array2::from_shape_fn((n_images, n_vertices), |(i, v)| {
                     (i * 7 + v * 3 + s.len()) as f32 * 0.25 - 1.5
                 });
-                blocks.insert((s.to_string(), h.to_string()), a);
+                blocks.insert((s.to_string(), h.to_string()), a.into());
                 hemis.push((h.to_string(), n_vertices));
             }
             subjects.insert(s.to_string(), (n_images, hemis));

@@ -717,11 +717,13 @@ fn generate_into(tmp: &Path, cfg: &SynthConfig) -> Result<Vec<SubjectReport>> {
             .collect()
     };
     let pngs = [encode(&stimuli.train)?, encode(&stimuli.test)?];
+    let progress = crate::progress::Progress::bar(cfg.n_subjects as u64, "synthesising subjects");
     let reports: Vec<SubjectReport> = (0..cfg.n_subjects)
         .into_par_iter()
         .map(|s| {
             let subject = simulate_subject(cfg, s, features.view())?;
             write_subject(tmp, &subject, &stimuli, &pngs)?;
+            progress.inc(1);
             let est: Vec<f64> = subject
                 .hemispheres
                 .iter()

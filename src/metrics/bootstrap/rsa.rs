@@ -6,6 +6,7 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::{percentile_interval, resample_indices, BootstrapConfig, BootstrapResult, Interval};
+use crate::metrics::ranks::ValueOrder;
 use crate::metrics::rdm::Rdm;
 use crate::metrics::rsa::CentredRanks;
 use crate::metrics::{check_same_len, MetricsError, Result};
@@ -69,10 +70,14 @@ pub(crate) fn check(rois: &[RsaRoi]) -> Result<(usize, usize)> {
 pub fn bootstrap_rsa_stimuli(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<BootstrapResult> {
     cfg.check()?;
     let (n, _) = check(rois)?;
+    let ranked = RankedRois::new(rois)?;
     let samples: Vec<f64> = (0..cfg.n_resamples)
         .into_par_iter()
-        .map(|b| score_of_selection(rois, &resample_indices(cfg.seed, STIMULUS_GROUP, n, b)))
-        .collect::<Result<_>>()?;
+        .map_init(
+            || Scratch::new(n),
+            |scratch, b| ranked.score(&resample_indices(cfg.seed, STIMULUS_GROUP, n, b), scratch),
+        )
+        .collect();
     let interval = percentile_interval(&samples, cfg.level)?;
     Ok(BootstrapResult { samples, interval })
 }
@@ -86,28 +91,126 @@ pub fn bootstrap_rsa_stimuli(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<B
 pub fn bootstrap_rsa_stimuli_nested(rois: &[RsaRoi], cfg: &BootstrapConfig) -> Result<Vec<f64>> {
     cfg.check()?;
     let (n, _) = check(rois)?;
-    (0..cfg.n_resamples)
+    let ranked = RankedRois::new(rois)?;
+    Ok((0..cfg.n_resamples)
         .into_par_iter()
-        .map(|b| {
-            let idx = super::nested_resample_indices(cfg.seed, STIMULUS_GROUP, n, b);
-            score_of_selection(rois, &idx)
-        })
-        .collect()
+        .map_init(
+            || Scratch::new(n),
+            |scratch, b| {
+                let idx = super::nested_resample_indices(cfg.seed, STIMULUS_GROUP, n, b);
+                ranked.score(&idx, scratch)
+            },
+        )
+        .collect())
 }
 
-/// The overall RSA score on the stimuli `idx` (repeats allowed; self-pairs dropped).
-fn score_of_selection(rois: &[RsaRoi], idx: &[usize]) -> Result<f64> {
-    let mut total = 0.0;
-    for roi in rois {
-        let model = CentredRanks::new(&roi.model.select(idx)?)?;
-        let mut r2 = 0.0;
-        for s in roi.subjects {
-            let rho = model.spearman(&CentredRanks::new(&s.select(idx)?)?);
-            r2 += rho.unwrap_or(0.0).powi(2);
+/// The RDMs of every ROI with the order of their values, ranked once for all resamples.
+///
+/// A stimulus resample `idx` only repeats and drops stimuli: with `c_k` the number of times
+/// stimulus `k` was drawn, the resampled RDM vector ([`Rdm::select`]) holds each original pair
+/// `(i, j)` exactly `w_ij = c_i c_j` times, in the same positions for the model and every
+/// subject. So Spearman's rho of a resample is a weighted Pearson r of ranks that follow from the
+/// original order by counting ([`ValueOrder::for_each_rank`]):
+///
+/// ```text
+/// W = sum w_ij,  m = (W + 1) / 2,  a = rank_model - m,  b = rank_subject - m
+/// rho = sum w a b / sqrt(sum w a² · sum w b²)
+/// ```
+///
+/// Ranks are integers or half-integers, so every product is a multiple of 1/4 and every sum is
+/// exact, in any order, while it stays below 2^51 (W up to about 300,000 pairs, 775 stimuli): the
+/// result is then bit for bit what ranking the copied vector gives, in one pass over each
+/// vector's known order per resample instead of a copy and a sort.
+struct RankedRois {
+    rois: Vec<(ValueOrder, Vec<ValueOrder>)>,
+}
+
+/// Buffers of one worker: stimulus counts, pair weights, and `w a` of the model's pairs.
+struct Scratch {
+    counts: Vec<u32>,
+    weights: Vec<u32>,
+    model: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Self {
+        let pairs = n * n.saturating_sub(1) / 2;
+        Scratch {
+            counts: vec![0; n],
+            weights: vec![0; pairs],
+            model: vec![0.0; pairs],
         }
-        total += r2 / roi.subjects.len() as f64;
     }
-    Ok(total / rois.len() as f64)
+}
+
+/// Independent partial sums, so that additions overlap instead of waiting on each other (the
+/// sums are exact, so their order does not change the result).
+const LANES: usize = 4;
+
+impl RankedRois {
+    fn new(rois: &[RsaRoi]) -> Result<Self> {
+        let rois = rois
+            .par_iter()
+            .map(|roi| {
+                let subjects = roi
+                    .subjects
+                    .iter()
+                    .map(|s| ValueOrder::new(s.upper()))
+                    .collect::<Result<_>>()?;
+                Ok((ValueOrder::new(roi.model.upper())?, subjects))
+            })
+            .collect::<Result<_>>()?;
+        Ok(RankedRois { rois })
+    }
+
+    /// The overall RSA score on the stimuli `idx` (indices below the RDMs' size; repeats
+    /// allowed; pairs of a stimulus with its own copy dropped):
+    /// `mean_roi mean_s Spearman(model_sel, subject_sel)²` (undefined -> 0).
+    fn score(&self, idx: &[usize], scratch: &mut Scratch) -> f64 {
+        let Scratch {
+            counts,
+            weights,
+            model,
+        } = scratch;
+        counts.fill(0);
+        for &i in idx {
+            counts[i] += 1;
+        }
+        // Pairs (i, j), i < j, in the row-major order of `Rdm::upper`.
+        let mut p = 0;
+        for (i, &ci) in counts.iter().enumerate() {
+            for &cj in &counts[i + 1..] {
+                weights[p] = ci * cj;
+                p += 1;
+            }
+        }
+        let w_total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+        let mid = (w_total as f64 + 1.0) / 2.0;
+        let mut total = 0.0;
+        for (model_order, subjects) in &self.rois {
+            let mut saa = [0.0; LANES];
+            model_order.for_each_rank(weights, |k, p, w, rank| {
+                let a = rank - mid;
+                model[p] = f64::from(w) * a;
+                saa[k % LANES] += model[p] * a;
+            });
+            let saa: f64 = saa.iter().sum();
+            let mut r2 = 0.0;
+            for subject in subjects {
+                let (mut sab, mut sbb) = ([0.0; LANES], [0.0; LANES]);
+                subject.for_each_rank(weights, |k, p, w, rank| {
+                    let b = rank - mid;
+                    sab[k % LANES] += model[p] * b;
+                    sbb[k % LANES] += f64::from(w) * b * b;
+                });
+                let rho =
+                    crate::metrics::correlation::finish(sab.iter().sum(), saa, sbb.iter().sum());
+                r2 += rho.unwrap_or(0.0).powi(2);
+            }
+            total += r2 / subjects.len() as f64;
+        }
+        total / self.rois.len() as f64
+    }
 }
 
 /// Subject bootstrap of the overall RSA score: subjects are drawn with replacement and
@@ -353,6 +456,37 @@ mod tests {
         }];
         assert!(bootstrap_rsa_stimuli(&bad, &cfg).is_err());
         assert!(bootstrap_rsa_subjects(&[], &cfg).is_err());
+    }
+
+    #[test]
+    fn counting_kernel_equals_ranking_the_copied_resample_bit_for_bit() {
+        // Many ties: values folded onto a few levels.
+        let coarse = |r: Rdm| {
+            let folded = r.upper().iter().map(|v| v % 5.0).collect();
+            Rdm::from_upper(r.n(), folded).unwrap()
+        };
+        let model = coarse(rdm(3, 12));
+        let subjects: Vec<Rdm> = (4..8).map(|s| coarse(rdm(s, 12))).collect();
+        let rois = [RsaRoi {
+            model: &model,
+            subjects: &subjects,
+        }];
+        let ranked = RankedRois::new(&rois).unwrap();
+        let mut scratch = Scratch::new(12);
+        for b in 0..50 {
+            let idx = resample_indices(5, STIMULUS_GROUP, 12, b);
+            let m = CentredRanks::new(&model.select(&idx).unwrap()).unwrap();
+            let want = subjects
+                .iter()
+                .map(|s| {
+                    m.spearman(&CentredRanks::new(&s.select(&idx).unwrap()).unwrap())
+                        .unwrap_or(0.0)
+                        .powi(2)
+                })
+                .sum::<f64>()
+                / subjects.len() as f64;
+            assert_eq!(ranked.score(&idx, &mut scratch).to_bits(), want.to_bits());
+        }
     }
 
     #[test]
