@@ -15,7 +15,8 @@
 //! if the default method covers outside 92–98 % for any model. `BRAINBENCH_COVERAGE_REPLICATES`
 //! and `BRAINBENCH_COVERAGE_RESAMPLES` change R (default 200) and B (default 1000);
 //! `BRAINBENCH_COVERAGE_DUMP=path` also writes every replicate's estimate, resamples, nested
-//! resamples and jackknife values as JSON lines (to try other interval rules offline);
+//! resamples and jackknife values as JSON lines (`docs/coverage_from_dump.py` recomputes the
+//! table from them, and other interval rules can be tried on the same replicates);
 //! `BRAINBENCH_COVERAGE_PER_SUBJECT=0` skips the per-subject resampling rows (a third of the
 //! encoding time; they only show that unit is wrong).
 
