@@ -51,7 +51,7 @@ pub fn run(roots: &DataRoots, submissions: &Path) -> Result<DemoReport, Error> {
             .and_then(|spec| {
                 let dataset = Dataset::open(&spec, roots)?;
                 let truth = dataset.held_out()?;
-                let opts = ScoreOptions::for_benchmark(&spec, None, None);
+                let opts = ScoreOptions::for_benchmark(&spec, &Default::default());
                 Ok(scoring::score_submission(
                     &dataset, &truth, roots, &dir, &opts,
                 )?)

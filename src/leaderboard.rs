@@ -1,8 +1,11 @@
 //! `leaderboard.md`: every `score.json` of every benchmark, ranked. Built from the score files
 //! alone (no truth needed), byte-identical for the same scores.
 
+mod figures;
+
 use crate::benchmark::spec::BenchmarkSpec;
 use crate::io::IoError;
+use crate::metrics::bootstrap::interval::{bootstrap_interval, IntervalMethod};
 use crate::report::ScoreReport;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -102,12 +105,15 @@ pub struct BoardReport {
     pub status: BoardStatus,
     /// Entries on the board.
     pub entries: usize,
+    /// The forest plots written (or checked) next to the board, one per benchmark.
+    pub figures: Vec<PathBuf>,
     /// Score files that could not be read (named on the board, not ranked).
     pub unreadable: Vec<Unreadable>,
 }
 
-/// Renders the board from `submissions/*/score.json` and writes it to `out` (atomically), or with
-/// `check` only compares it with `out`.
+/// Renders the board from `submissions/*/score.json` and writes it to `out` (atomically) with one
+/// forest plot per benchmark next to it, or with `check` only compares them with what is there
+/// (stale if any differs or is missing).
 pub fn update(
     submissions: &Path,
     out: &Path,
@@ -116,21 +122,36 @@ pub fn update(
     let scores = collect_scores(submissions)?;
     let entries = scores.entries.len();
     let unreadable = scores.unreadable.clone();
-    let text = render(scores);
+    let board = render_board(scores);
+    let dir = out.parent().unwrap_or(Path::new(""));
+    let files: Vec<(PathBuf, &str)> = std::iter::once((out.to_path_buf(), board.markdown.as_str()))
+        .chain(
+            board
+                .figures
+                .iter()
+                .map(|(name, svg)| (dir.join(name), svg.as_str())),
+        )
+        .collect();
     let status = if check {
-        if std::fs::read_to_string(out).ok().as_deref() == Some(text.as_str()) {
+        let same = |(path, text): &(PathBuf, &str)| {
+            std::fs::read_to_string(path).ok().as_deref() == Some(*text)
+        };
+        if files.iter().all(same) {
             BoardStatus::UpToDate
         } else {
             BoardStatus::Stale
         }
     } else {
-        crate::io::atomic::write_atomic(out, text.as_bytes())?;
+        for (path, text) in &files {
+            crate::io::atomic::write_atomic(path, text.as_bytes())?;
+        }
         BoardStatus::Written
     };
     Ok(BoardReport {
         path: out.to_path_buf(),
         status,
         entries,
+        figures: files.into_iter().skip(1).map(|(p, _)| p).collect(),
         unreadable,
     })
 }
@@ -250,18 +271,47 @@ pub fn rank(entries: Vec<Entry>, current_version: Option<u32>) -> Vec<(Entry, Ve
     out
 }
 
+/// The paired test of `this` against the entry above: the interval, by the entries' own
+/// method and from the same resamples, of the difference `above − this` (for the iterated
+/// methods with the paired second-level resamples, for BCa and iterated-jackknife with the
+/// paired jackknife values). The two-way RSA interval is not a resample quantile; its
+/// resamples are compared by the basic interval.
 fn compare_with_above(above: &ScoreReport, this: &ScoreReport) -> VersusAbove {
     let (a, b) = (&above.bootstrap, &this.bootstrap);
-    if a.resamples == 0 || a.resamples != b.resamples || a.seed != b.seed || a.over != b.over {
+    if a.resamples == 0
+        || a.resamples != b.resamples
+        || a.seed != b.seed
+        || a.over != b.over
+        || a.method_requested != b.method_requested
+        || a.samples.len() != b.samples.len()
+    {
         return VersusAbove::Unknown;
     }
-    let Ok(diff) = crate::metrics::bootstrap::paired_difference(&a.samples, &b.samples, a.level)
-    else {
+    let Ok(requested) = a.method_requested.parse::<IntervalMethod>() else {
+        return VersusAbove::Unknown;
+    };
+    let method = if a.method == crate::scoring::TWO_WAY_T {
+        IntervalMethod::Basic
+    } else {
+        requested
+    };
+    let minus =
+        |x: &[f64], y: &[f64]| -> Vec<f64> { x.iter().zip(y).map(|(p, q)| p - q).collect() };
+    let nested = minus(&a.nested_samples, &b.nested_samples);
+    let jackknife: Vec<Vec<f64>> = a
+        .jackknife
+        .iter()
+        .zip(&b.jackknife)
+        .map(|(x, y)| minus(x, y))
+        .collect();
+    let diff = minus(&a.samples, &b.samples);
+    let estimate = above.headline.value - this.headline.value;
+    let Ok(iv) = bootstrap_interval(method, estimate, &diff, &jackknife, &nested, a.level) else {
         return VersusAbove::Unknown;
     };
     // Share of resamples in which the entry above did not beat this one.
-    let p = diff.fraction_a_le_b;
-    if diff.interval.low > 0.0 {
+    let p = diff.iter().filter(|d| **d <= 0.0).count() as f64 / diff.len() as f64;
+    if iv.interval.low > 0.0 {
         VersusAbove::Below { p }
     } else {
         VersusAbove::Tied { p }
@@ -303,6 +353,10 @@ pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
         "date".into(),
         "inputs".into(),
     ]);
+    let show_bias = ranked.iter().any(|(e, _)| figures::shows_bias(e));
+    if show_bias {
+        header.insert(4, "bias".into());
+    }
     builder.push_record(header);
     let mut rank = 0;
     for (i, (entry, versus)) in ranked.iter().enumerate() {
@@ -338,6 +392,14 @@ pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
                 .map(|p| format!("{p:.1}"))
                 .unwrap_or_else(|| "—".into()),
         ];
+        if show_bias {
+            let bias = r.bootstrap.bias.filter(|_| figures::shows_bias(entry));
+            row.insert(
+                4,
+                bias.map(|b| format!("{b:+.4}"))
+                    .unwrap_or_else(|| "—".into()),
+            );
+        }
         row.extend(targets.iter().map(|t| {
             by_name
                 .get(t.as_str())
@@ -355,9 +417,24 @@ pub fn render_table(ranked: &[(Entry, VersusAbove)]) -> String {
     builder.build().with(Style::markdown()).to_string()
 }
 
-/// Renders the whole `leaderboard.md` for the given entries (one section per benchmark, in the
-/// order of the built-in benchmarks, then any others by name).
+/// The rendered board: `leaderboard.md` and the forest plots it embeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    /// The markdown.
+    pub markdown: String,
+    /// `(file name, SVG)` of every benchmark's forest plot, to be written next to the markdown.
+    pub figures: Vec<(String, String)>,
+}
+
+/// Renders the whole `leaderboard.md` for the given entries (see [`render_board`]).
 pub fn render(scores: Scores) -> String {
+    render_board(scores).markdown
+}
+
+/// Renders the board for the given entries: one section per benchmark (in the order of the
+/// built-in benchmarks, then any others by name), each with its forest plot, a sentence naming
+/// the interval method and what it covers, the table, and its ranking reliability.
+pub fn render_board(scores: Scores) -> Board {
     let mut by_benchmark: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for e in scores.entries {
         by_benchmark
@@ -367,12 +444,15 @@ pub fn render(scores: Scores) -> String {
     }
     let mut out = String::from(
         "# Leaderboard\n\n<!-- Generated by `bench leaderboard` from submissions/*/score.json. Do not edit by hand. -->\n\n\
-         Scores are on the full held-out set with 95 % bootstrap intervals over stimuli. \
-         *vs. above* is a paired bootstrap of the difference with the entry ranked directly above \
-         (same resamples): **tied** entries are not significantly below it and share its rank; \
+         Scores are on the full held-out set with 95 % bootstrap intervals; each section names the \
+         interval method and which sources of variance it covers. \
+         *vs. above* is a paired bootstrap of the difference with the entry ranked directly above: \
+         the same resamples and the same interval method as the intervals, applied to the \
+         per-resample differences; **tied** entries are not significantly below it and share its rank; \
          p is the share of resamples in which the entry scored at least as high. \
          *inputs* is a short hash of the scored prediction files.\n",
     );
+    let mut figures_out = Vec::new();
     let specs = BenchmarkSpec::all().unwrap_or_default();
     let mut names: Vec<String> = specs
         .iter()
@@ -388,17 +468,32 @@ pub fn render(scores: Scores) -> String {
     for name in names {
         let entries = by_benchmark.remove(&name).unwrap_or_default();
         let spec = specs.iter().find(|s| s.name == name);
-        out.push_str(&format!(
-            "\n## {}\n\n",
-            spec.map(|s| s.title.as_str()).unwrap_or(&name)
-        ));
+        let title = spec.map(|s| s.title.as_str()).unwrap_or(&name);
+        out.push_str(&format!("\n## {title}\n\n"));
         if let Some(s) = spec {
             out.push_str(&format!("`{}`: {}\n\n", s.name, s.description));
         }
         if let Some(first) = entries.first() {
             out.push_str(&format!("Score: {}.\n\n", first.report.headline.metric));
         }
-        out.push_str(&render_table(&rank(entries, spec.map(|s| s.version))));
+        let ranked = rank(entries, spec.map(|s| s.version));
+        let svg_name = figures::svg_name(&name);
+        out.push_str(&format!(
+            "![{title}: scores with their intervals]({svg_name})\n\n"
+        ));
+        figures_out.push((
+            svg_name,
+            crate::plot::forest_svg(&figures::forest_plot(title, &ranked)),
+        ));
+        out.push_str(&figures::interval_sentence(&ranked));
+        out.push_str("\n\n");
+        out.push_str(&render_table(&ranked));
+        out.push_str("\n\n");
+        if ranked.iter().any(|(e, _)| figures::shows_bias(e)) {
+            out.push_str(figures::BIAS_NOTE);
+            out.push_str("\n\n");
+        }
+        out.push_str(&figures::reliability_line(&ranked));
         out.push('\n');
     }
     if !scores.unreadable.is_empty() {
@@ -411,5 +506,8 @@ pub fn render(scores: Scores) -> String {
             ));
         }
     }
-    out
+    Board {
+        markdown: out,
+        figures: figures_out,
+    }
 }

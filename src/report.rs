@@ -4,11 +4,12 @@
 //! float formatting by serde_json).
 
 use crate::benchmark::spec::Kind;
+use crate::metrics::bootstrap::interval::IntervalWarning;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of this schema; bump on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,7 +95,8 @@ pub struct Headline {
     pub metric: String,
     /// The score on the full test set.
     pub value: f64,
-    /// Lower end of the bootstrap interval (`None` without a bootstrap).
+    /// Lower end of the bootstrap interval (`None` without a bootstrap), clipped to the score's
+    /// range.
     pub ci_low: Option<f64>,
     /// Upper end of the bootstrap interval.
     pub ci_high: Option<f64>,
@@ -186,7 +188,7 @@ pub struct Breakdown {
     pub scores: Vec<NamedScore>,
 }
 
-/// The bootstrap that produced the interval.
+/// The bootstrap that produced the interval, and how the interval was formed from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapInfo {
     /// Number of resamples (0 = none).
@@ -195,10 +197,31 @@ pub struct BootstrapInfo {
     pub seed: u64,
     /// Interval level (0.95).
     pub level: f64,
-    /// What was resampled (`stimuli`).
+    /// What was resampled: `stimuli` (encoding: the test images, drawn jointly for subjects who
+    /// saw the same images), `subjects` or `stimuli-and-subjects` (RSA two-way).
     pub over: String,
+    /// Which sources of variance the interval covers, in words.
+    pub covers: String,
+    /// The interval method asked for (`--interval`).
+    pub method_requested: String,
+    /// The method that produced the interval: the one asked for, `basic` after a BCa
+    /// fallback, or `two-way-t` (rsatoolbox's t interval of the two-way bootstrap).
+    pub method: String,
+    /// The bootstrap bias `mean(samples) − value` (`None` without a bootstrap). When it is
+    /// large against the interval's width, a percentile interval can exclude the score.
+    pub bias: Option<f64>,
+    /// The iterated-bootstrap bias (the iterated methods only).
+    pub iterated_bias: Option<f64>,
+    /// Why the interval deserves care, or which fallback produced it; empty usually.
+    pub warnings: Vec<IntervalWarning>,
     /// The headline score of every resample, in resample order.
     pub samples: Vec<f64>,
+    /// Iterated methods: the score of one second-level resample drawn from every resample, in
+    /// resample order (paired between submissions like `samples`); empty otherwise.
+    pub nested_samples: Vec<f64>,
+    /// BCa and iterated-jackknife: the jackknife values per resampled group (one unit left out
+    /// each); empty otherwise.
+    pub jackknife: Vec<Vec<f64>>,
     /// Further intervals, e.g. over subjects, by name: `[low, high]`.
     pub other_intervals: BTreeMap<String, [f64; 2]>,
 }

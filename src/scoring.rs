@@ -9,7 +9,9 @@ use crate::benchmark::dataset::{Dataset, DatasetError, HeldOut, RsaTruth};
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots, EncodingTrack, SpecError, Track};
 use crate::io::atomic::write_atomic;
 use crate::io::IoError;
-use crate::metrics::bootstrap::{self, BootstrapConfig, BootstrapResult};
+use crate::metrics::bootstrap::interval::{bootstrap_interval, IntervalMethod};
+use crate::metrics::bootstrap::unit::{RsaResampling, STIMULI_COVER};
+use crate::metrics::bootstrap::{self, BootstrapConfig};
 use crate::metrics::encoding::{self, EncodingBlock, VertexGroup};
 use crate::metrics::{rsa, MetricsError};
 use crate::progress::Progress;
@@ -31,18 +33,34 @@ pub struct ScoreOptions {
     pub seed: u64,
     /// Number of resamples (0 = no interval).
     pub resamples: usize,
+    /// How the interval is formed from the resamples (`--interval`).
+    pub interval: IntervalMethod,
+    /// What the RSA bootstrap resamples (`--rsa-bootstrap`; encoding always resamples the
+    /// test images).
+    pub rsa_bootstrap: RsaResampling,
+}
+
+/// Command-line overrides of a benchmark's scoring defaults; `None` keeps the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ScoreOverrides {
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--bootstrap`.
+    pub resamples: Option<usize>,
+    /// `--interval`.
+    pub interval: Option<IntervalMethod>,
+    /// `--rsa-bootstrap`.
+    pub rsa_bootstrap: Option<RsaResampling>,
 }
 
 impl ScoreOptions {
     /// The benchmark's defaults, each overridden where given.
-    pub fn for_benchmark(
-        spec: &BenchmarkSpec,
-        seed: Option<u64>,
-        resamples: Option<usize>,
-    ) -> Self {
+    pub fn for_benchmark(spec: &BenchmarkSpec, o: &ScoreOverrides) -> Self {
         ScoreOptions {
-            seed: seed.unwrap_or(spec.scoring.seed),
-            resamples: resamples.unwrap_or(spec.scoring.bootstrap),
+            seed: o.seed.unwrap_or(spec.scoring.seed),
+            resamples: o.resamples.unwrap_or(spec.scoring.bootstrap),
+            interval: o.interval.unwrap_or_default(),
+            rsa_bootstrap: o.rsa_bootstrap.unwrap_or_default(),
         }
     }
 }
@@ -103,10 +121,11 @@ pub fn score_submission(
     });
     let mut report = match (&spec.track, &loaded.predictions, truth) {
         (Track::Rsa(_), Predictions::Rsa(preds), HeldOut::Rsa(truth)) => {
-            score_rsa(spec, truth, preds, &cfg)?
+            score_rsa(spec, truth, preds, &cfg, opts)?
         }
         (Track::Encoding(track), Predictions::Encoding(preds), HeldOut::Encoding(truth)) => {
-            score_encoding(spec, track, truth, preds, &cfg)?
+            let groups = shared_image_groups(dataset.root())?;
+            score_encoding(spec, track, truth, preds, &cfg, opts, &groups)?
         }
         _ => unreachable!("predictions and truth are parsed according to the benchmark's track"),
     };
@@ -185,16 +204,15 @@ impl ScoreAllReport {
 }
 
 /// Scores every submission folder under `submissions` against its manifest's benchmark (or
-/// `benchmark` when given), with the benchmark's bootstrap defaults overridden by `seed` and
-/// `resamples` where given. Without `check` each `score.json` is written; with `check` nothing is
+/// `benchmark` when given), with the benchmark's bootstrap defaults overridden by `overrides`
+/// where given. Without `check` each `score.json` is written; with `check` nothing is
 /// written and each committed file is compared byte for byte. A submission that fails is
 /// reported and the others are still scored.
 pub fn score_all(
     submissions: &Path,
     roots: &DataRoots,
     benchmark: Option<&BenchmarkSpec>,
-    seed: Option<u64>,
-    resamples: Option<usize>,
+    overrides: &ScoreOverrides,
     check: bool,
 ) -> Result<ScoreAllReport, IoError> {
     let mut report = ScoreAllReport::default();
@@ -234,7 +252,7 @@ pub fn score_all(
                 continue;
             }
         };
-        let opts = ScoreOptions::for_benchmark(&spec, seed, resamples);
+        let opts = ScoreOptions::for_benchmark(&spec, overrides);
         let scored = match score_submission(dataset, truth, roots, &dir, &opts) {
             Ok(r) => r,
             Err(e) => {
@@ -266,19 +284,110 @@ pub fn score_all(
     Ok(report)
 }
 
-fn bootstrap_info(
+/// A submission's resampled scores, before the interval is formed from them.
+struct Resampled {
+    /// What was resampled (`BootstrapInfo::over`).
+    over: &'static str,
+    /// What the interval covers (`BootstrapInfo::covers`).
+    covers: &'static str,
+    /// The score of every resample.
+    samples: Vec<f64>,
+    /// Iterated-basic: one second-level resample per resample.
+    nested: Vec<f64>,
+    /// BCa: the jackknife values per resampled group.
+    jackknife: Vec<Vec<f64>>,
+    /// The score's range `(min, max)`, to which the interval is clipped.
+    range: (f64, f64),
+}
+
+/// The interval by `opts.interval` and the [`BootstrapInfo`] that records it (an empty one
+/// without resamples). Degenerate cases fall back as [`bootstrap_interval`] documents and are
+/// listed in `warnings`; never NaN. The ends are clipped to the score's `range` (a
+/// bias-corrected interval of a score near 0 can reach below it): the score's true value lies
+/// in the range, so clipping never changes whether the interval covers it.
+fn interval_info(
     cfg: &BootstrapConfig,
-    result: Option<&BootstrapResult>,
+    opts: &ScoreOptions,
+    estimate: f64,
+    resampled: Option<Resampled>,
     other: BTreeMap<String, [f64; 2]>,
-) -> BootstrapInfo {
-    BootstrapInfo {
+) -> Result<(Option<bootstrap::Interval>, BootstrapInfo), ScoreError> {
+    let mut info = BootstrapInfo {
         resamples: cfg.n_resamples,
         seed: cfg.seed,
         level: cfg.level,
-        over: "stimuli".to_string(),
-        samples: result.map(|r| r.samples.clone()).unwrap_or_default(),
+        over: "none".into(),
+        covers: "nothing: no bootstrap (--bootstrap 0)".into(),
+        method_requested: opts.interval.to_string(),
+        method: "none".into(),
+        bias: None,
+        iterated_bias: None,
+        warnings: Vec::new(),
+        samples: Vec::new(),
+        nested_samples: Vec::new(),
+        jackknife: Vec::new(),
         other_intervals: other,
+    };
+    let Some(r) = resampled else {
+        return Ok((None, info));
+    };
+    let iv = bootstrap_interval(
+        opts.interval,
+        estimate,
+        &r.samples,
+        &r.jackknife,
+        &r.nested,
+        cfg.level,
+    )?;
+    let (min, max) = r.range;
+    let interval = bootstrap::Interval {
+        low: iv.interval.low.clamp(min, max),
+        high: iv.interval.high.clamp(min, max),
+        level: iv.interval.level,
+    };
+    info.over = r.over.into();
+    info.covers = r.covers.into();
+    info.method = iv.method.to_string();
+    info.bias = Some(iv.bias);
+    info.iterated_bias = iv.iterated_bias;
+    info.warnings = iv.warnings;
+    info.samples = r.samples;
+    info.nested_samples = r.nested;
+    info.jackknife = r.jackknife;
+    Ok((Some(interval), info))
+}
+
+/// Which test images each subject saw: subjects whose test-image file names are identical
+/// share a resampling group (the index of the first such subject), so a resample draws the
+/// same images for all of them (`docs/intervals.md`, "The resampling unit").
+fn shared_image_groups(root: &Path) -> Result<BTreeMap<String, u64>, ScoreError> {
+    let layout =
+        crate::benchmark::algonauts2023::Layout::discover(root).map_err(DatasetError::from)?;
+    let names = |s: &crate::benchmark::algonauts2023::Subject| -> Vec<String> {
+        s.test_images
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
+    let mut sets: Vec<Vec<String>> = Vec::new();
+    let mut groups = BTreeMap::new();
+    for subject in &layout.subjects {
+        let images = names(subject);
+        let group = match sets.iter().position(|s| *s == images) {
+            Some(g) => g,
+            None => {
+                sets.push(images);
+                sets.len() - 1
+            }
+        };
+        groups.insert(subject.id.clone(), group as u64);
     }
+    Ok(groups)
 }
 
 fn empty_report(
@@ -305,12 +414,14 @@ fn empty_report(
     }
 }
 
-/// The Algonauts 2019 score (SCIENCE.md §2) with stimulus and subject bootstraps (§3).
+/// The Algonauts 2019 score (SCIENCE.md §2) with the bootstrap `opts.rsa_bootstrap` names
+/// and, beside it, the intervals of the other one-way bootstrap (§3).
 fn score_rsa(
     spec: &BenchmarkSpec,
     truth: &RsaTruth,
     preds: &RsaPredictions,
     cfg: &BootstrapConfig,
+    opts: &ScoreOptions,
 ) -> Result<ScoreReport, ScoreError> {
     let mut rois = Vec::new();
     let mut per_target = BTreeMap::new();
@@ -320,29 +431,22 @@ fn score_rsa(
         rois.push(rsa::roi_score(target, &preds[target], rdms, ceiling.upper)?);
     }
     let overall = rsa::overall(rois)?;
-    let (stimuli, by_subject) = if cfg.n_resamples > 0 {
-        let boot_rois: Vec<bootstrap::rsa::RsaRoi> = truth
-            .rdms
-            .iter()
-            .map(|(t, s)| bootstrap::rsa::RsaRoi {
-                model: &preds[t],
-                subjects: s,
-            })
-            .collect();
-        (
-            Some(bootstrap::rsa::bootstrap_rsa_stimuli(&boot_rois, cfg)?),
-            Some(bootstrap::rsa::bootstrap_rsa_subjects(&boot_rois, cfg)?),
-        )
-    } else {
-        (None, None)
-    };
+    let boot_rois: Vec<bootstrap::rsa::RsaRoi> = truth
+        .rdms
+        .iter()
+        .map(|(t, s)| bootstrap::rsa::RsaRoi {
+            model: &preds[t],
+            subjects: s,
+        })
+        .collect();
+    let (interval, info) = rsa_interval(&boot_rois, overall.score, cfg, opts)?;
     let targets: Vec<&str> = truth.rdms.iter().map(|(t, _)| t.as_str()).collect();
     let mean_nc = per_target.values().sum::<f64>() / per_target.len() as f64;
     let headline = Headline {
         metric: format!("R² = mean over {} of the mean over subjects of Spearman(model, subject RDM)², Algonauts 2019", targets.join(" and ")),
         value: overall.score,
-        ci_low: stimuli.as_ref().map(|b| b.interval.low),
-        ci_high: stimuli.as_ref().map(|b| b.interval.high),
+        ci_low: interval.map(|i| i.low),
+        ci_high: interval.map(|i| i.high),
         percent_of_ceiling: overall.pct_nc,
     };
     let ceiling = CeilingInfo {
@@ -350,16 +454,7 @@ fn score_rsa(
         value: mean_nc,
         per_target,
     };
-    let other = by_subject
-        .iter()
-        .map(|b| ("subjects".to_string(), [b.interval.low, b.interval.high]))
-        .collect();
-    let mut report = empty_report(
-        spec,
-        headline,
-        ceiling,
-        bootstrap_info(cfg, stimuli.as_ref(), other),
-    );
+    let mut report = empty_report(spec, headline, ceiling, info);
     report.targets = overall
         .rois
         .iter()
@@ -390,6 +485,137 @@ fn score_rsa(
     Ok(report)
 }
 
+/// The RSA interval by `opts.rsa_bootstrap` and `opts.interval`, with the other one-way
+/// bootstrap's interval (same method) under `other_intervals`.
+fn rsa_interval(
+    rois: &[bootstrap::rsa::RsaRoi],
+    estimate: f64,
+    cfg: &BootstrapConfig,
+    opts: &ScoreOptions,
+) -> Result<(Option<bootstrap::Interval>, BootstrapInfo), ScoreError> {
+    use bootstrap::{jackknife, rsa as brsa, unit};
+    let one_way = |unit: RsaResampling| -> Result<Resampled, ScoreError> {
+        let method = opts.interval;
+        let (samples, nested, jackknife) = match unit {
+            RsaResampling::Subjects => (
+                brsa::bootstrap_rsa_subjects(rois, cfg)?.samples,
+                if method.needs_nested() {
+                    unit::bootstrap_rsa_subjects_nested(rois, cfg)?
+                } else {
+                    Vec::new()
+                },
+                if method.needs_jackknife() {
+                    vec![jackknife::jackknife_rsa_subjects(rois)?]
+                } else {
+                    Vec::new()
+                },
+            ),
+            _ => (
+                brsa::bootstrap_rsa_stimuli(rois, cfg)?.samples,
+                if method.needs_nested() {
+                    brsa::bootstrap_rsa_stimuli_nested(rois, cfg)?
+                } else {
+                    Vec::new()
+                },
+                if method.needs_jackknife() {
+                    vec![jackknife::jackknife_rsa_stimuli(rois)?]
+                } else {
+                    Vec::new()
+                },
+            ),
+        };
+        Ok(Resampled {
+            over: unit.over(),
+            covers: unit.covers(),
+            samples,
+            nested,
+            jackknife,
+            range: RSA_RANGE,
+        })
+    };
+    if cfg.n_resamples == 0 {
+        return interval_info(cfg, opts, estimate, None, BTreeMap::new());
+    }
+    match opts.rsa_bootstrap {
+        RsaResampling::TwoWay => {
+            let two = brsa::bootstrap_rsa_two_way(rois, estimate, cfg)?;
+            let mut other = BTreeMap::new();
+            for unit in [RsaResampling::Stimuli, RsaResampling::Subjects] {
+                let (iv, _) =
+                    interval_info(cfg, opts, estimate, Some(one_way(unit)?), BTreeMap::new())?;
+                if let Some(iv) = iv {
+                    other.insert(unit.as_str().to_string(), [iv.low, iv.high]);
+                }
+            }
+            let (_, mut info) = interval_info(cfg, opts, estimate, None, other)?;
+            let two_way = RsaResampling::TwoWay;
+            info.over = two_way.over().into();
+            info.covers = two_way.covers().into();
+            info.method = TWO_WAY_T.into();
+            info.bias = Some(two.both.iter().sum::<f64>() / two.both.len() as f64 - estimate);
+            info.samples = two.both;
+            let interval = bootstrap::Interval {
+                low: two.interval.low.clamp(RSA_RANGE.0, RSA_RANGE.1),
+                high: two.interval.high.clamp(RSA_RANGE.0, RSA_RANGE.1),
+                level: two.interval.level,
+            };
+            Ok((Some(interval), info))
+        }
+        unit => {
+            let other_unit = match unit {
+                RsaResampling::Subjects => RsaResampling::Stimuli,
+                _ => RsaResampling::Subjects,
+            };
+            let (other_iv, _) = interval_info(
+                cfg,
+                opts,
+                estimate,
+                Some(one_way(other_unit)?),
+                BTreeMap::new(),
+            )?;
+            let other = other_iv
+                .map(|iv| (other_unit.as_str().to_string(), [iv.low, iv.high]))
+                .into_iter()
+                .collect();
+            interval_info(cfg, opts, estimate, Some(one_way(unit)?), other)
+        }
+    }
+}
+
+/// Range of the RSA score (a mean of squared correlations).
+const RSA_RANGE: (f64, f64) = (0.0, 1.0);
+
+/// `BootstrapInfo::method` of the two-way RSA bootstrap: rsatoolbox's t interval from the
+/// corrected two-way variance ([`bootstrap::rsa::bootstrap_rsa_two_way`]); `--interval` does
+/// not apply to it.
+pub const TWO_WAY_T: &str = "two-way-t";
+
+/// The encoding bootstrap over test images (one draw per resampling group) with what `method`
+/// needs beyond the resamples.
+fn encoding_resamples(
+    blocks: &[EncodingBlock<f32>],
+    cfg: &BootstrapConfig,
+    method: IntervalMethod,
+) -> Result<Resampled, ScoreError> {
+    use bootstrap::encoding::{bootstrap_encoding, bootstrap_encoding_nested};
+    Ok(Resampled {
+        over: "stimuli",
+        covers: STIMULI_COVER,
+        samples: bootstrap_encoding(blocks, cfg)?.samples,
+        nested: if method.needs_nested() {
+            bootstrap_encoding_nested(blocks, cfg)?
+        } else {
+            Vec::new()
+        },
+        jackknife: if method.needs_jackknife() {
+            bootstrap::jackknife::jackknife_encoding(blocks)?
+        } else {
+            Vec::new()
+        },
+        range: (0.0, 100.0),
+    })
+}
+
 /// A vertex group of the encoding breakdown: which [`Group`] it belongs to and its member name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct GroupKey {
@@ -405,15 +631,11 @@ fn score_encoding(
     truth: &Truth,
     preds: &EncodingPredictions,
     cfg: &BootstrapConfig,
+    opts: &ScoreOptions,
+    image_groups: &BTreeMap<String, u64>,
 ) -> Result<ScoreReport, ScoreError> {
     let keys: Vec<&(String, String)> = preds.keys().collect();
-    // Subjects in name order (as the layout lists them): the bootstrap's resampling groups.
-    let subject_ids: Vec<&String> = preds
-        .keys()
-        .map(|(subject, _)| subject)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Resampling groups: subjects who saw the same test images share one.
     let blocks: Vec<EncodingBlock<f32>> = keys
         .iter()
         .map(|k| {
@@ -422,10 +644,7 @@ fn score_encoding(
                 pred: preds[*k].view(),
                 truth: t.fmri.view(),
                 nc: &t.nc,
-                subject: subject_ids
-                    .iter()
-                    .position(|s| **s == k.0)
-                    .expect("subject of a parsed prediction") as u64,
+                subject: image_groups.get(&k.0).copied().unwrap_or(u64::MAX),
             }
         })
         .collect();
@@ -469,16 +688,17 @@ fn score_encoding(
         })
         .unzip();
     let summary = encoding::summarise(&scores, &vertex_groups)?;
-    let boot = (cfg.n_resamples > 0)
-        .then(|| bootstrap::encoding::bootstrap_encoding(&blocks, cfg))
+    let resampled = (cfg.n_resamples > 0)
+        .then(|| encoding_resamples(&blocks, cfg, opts.interval))
         .transpose()?;
+    let (interval, info) = interval_info(cfg, opts, summary.mean, resampled, BTreeMap::new())?;
     let mean_nc =
         100.0 * truth.blocks.values().flat_map(|b| b.nc.iter()).sum::<f64>() / offset.max(1) as f64;
     let headline = Headline {
         metric: "noise-normalised encoding accuracy (%): mean over all vertices of min(100 r² / NC, 100), Algonauts 2023 devkit".into(),
         value: summary.mean,
-        ci_low: boot.as_ref().map(|b| b.interval.low),
-        ci_high: boot.as_ref().map(|b| b.interval.high),
+        ci_low: interval.map(|i| i.low),
+        ci_high: interval.map(|i| i.high),
         percent_of_ceiling: None,
     };
     let ceiling = CeilingInfo {
@@ -486,12 +706,7 @@ fn score_encoding(
         value: mean_nc,
         per_target: BTreeMap::new(),
     };
-    let mut report = empty_report(
-        spec,
-        headline,
-        ceiling,
-        bootstrap_info(cfg, boot.as_ref(), BTreeMap::new()),
-    );
+    let mut report = empty_report(spec, headline, ceiling, info);
     let mut breakdown: BTreeMap<Group, Vec<NamedScore>> = BTreeMap::new();
     for (key, g) in keys.iter().zip(&summary.groups) {
         if let Some(mean) = g.mean {

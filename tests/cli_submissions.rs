@@ -433,6 +433,38 @@ fn leaderboard_check_detects_a_stale_file() {
         first,
         "leaderboard.md is byte-identical"
     );
+    let svgs: Vec<_> = std::fs::read_dir(subs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .collect();
+    assert_eq!(svgs.len(), 1, "one forest plot per benchmark: {svgs:?}");
+    let name = svgs[0].file_name().unwrap().to_str().unwrap();
+    assert!(
+        String::from_utf8_lossy(&first).contains(&format!("]({name})")),
+        "the board embeds its figure"
+    );
+    let figure = std::fs::read(&svgs[0]).unwrap();
+    assert!(figure.starts_with(b"<svg"));
+    std::fs::write(&svgs[0], b"<svg/>").unwrap();
+    assert_eq!(
+        bench(&env, &args(true)).status.code(),
+        Some(1),
+        "a stale figure fails --check"
+    );
+    assert_eq!(bench(&env, &args(false)).status.code(), Some(0));
+    assert_eq!(
+        std::fs::read(&svgs[0]).unwrap(),
+        figure,
+        "byte-identical figure"
+    );
+    std::fs::remove_file(&svgs[0]).unwrap();
+    assert_eq!(
+        bench(&env, &args(true)).status.code(),
+        Some(1),
+        "a missing figure fails --check"
+    );
+    assert_eq!(bench(&env, &args(false)).status.code(), Some(0));
     std::fs::write(&board, b"stale").unwrap();
     assert_eq!(bench(&env, &args(true)).status.code(), Some(1));
 }
@@ -677,4 +709,100 @@ fn concurrent_scores_and_boards_leave_whole_files_and_no_temporaries() {
             .collect();
         assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     }
+}
+
+#[test]
+fn interval_flags_are_recorded_degenerate_resamples_fall_back_and_bad_flags_exit_2() {
+    let env = setup();
+    for (flag, value, expected) in [
+        (
+            "--interval",
+            "sideways",
+            "expected percentile, basic, bca, iterated-basic or iterated-jackknife",
+        ),
+        (
+            "--rsa-bootstrap",
+            "pixels",
+            "expected stimuli, subjects or two-way",
+        ),
+    ] {
+        let o = bench(&env, &["score", s(&env.sub), flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(expected), "{}", text(&o));
+    }
+    // The submission predicts a linear function of the truth: every resample scores 100, so
+    // every method meets the degenerate case; none may give NaN. (Only 5 test images.)
+    for (method, used) in [
+        ("percentile", "percentile"),
+        ("basic", "basic"),
+        ("bca", "basic"),
+        ("iterated-basic", "iterated-basic"),
+    ] {
+        let o = bench(
+            &env,
+            &[
+                "score",
+                s(&env.sub),
+                "--bootstrap",
+                "50",
+                "--interval",
+                method,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(env.sub.join("score.json")).unwrap()).unwrap();
+        let b = &report["bootstrap"];
+        assert_eq!(b["method_requested"], method);
+        assert_eq!(b["method"], used, "{b}");
+        assert_eq!(b["over"], "stimuli");
+        assert!(b["covers"].as_str().unwrap().contains("same subjects"));
+        let kinds: Vec<&str> = b["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["kind"].as_str().unwrap())
+            .collect();
+        assert!(kinds.contains(&"degenerate-resamples"), "{kinds:?}");
+        for end in ["ci_low", "ci_high"] {
+            let v = report["headline"][end].as_f64().unwrap();
+            if method == "iterated-basic" {
+                // The nested resamples of 5 images do vary (one drawing a single image leaves
+                // every vertex constant, scored 0), so the interval moves; it stays in range.
+                assert!((0.0..=100.0).contains(&v), "{end} = {v}");
+            } else {
+                assert!((v - 100.0).abs() < 1e-9, "{method}: {end} = {v}");
+            }
+        }
+        assert_eq!(
+            b["nested_samples"].as_array().unwrap().len(),
+            if method.starts_with("iterated") {
+                50
+            } else {
+                0
+            }
+        );
+    }
+    // The default, iterated-jackknife: leaving one image out keeps every r at 1, so the
+    // jackknife values are all equal and it falls back to iterated-basic, saying so.
+    let o = bench(&env, &["score", s(&env.sub), "--bootstrap", "50"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.sub.join("score.json")).unwrap()).unwrap();
+    let b = &report["bootstrap"];
+    assert_eq!(b["method_requested"], "iterated-jackknife");
+    assert_eq!(b["method"], "iterated-basic");
+    assert!(b["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["kind"] == "jackknife-degenerate"));
+    for end in ["ci_low", "ci_high"] {
+        let v = report["headline"][end].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&v), "{end} = {v}");
+    }
+    assert_eq!(
+        report["bootstrap"]["jackknife"].as_array().unwrap().len(),
+        1
+    );
 }

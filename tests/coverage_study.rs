@@ -13,7 +13,12 @@
 //!
 //! Writes the table to `target/intervals-coverage.md` (or `$BRAINBENCH_COVERAGE_OUT`) and fails
 //! if the default method covers outside 92–98 % for any model. `BRAINBENCH_COVERAGE_REPLICATES`
-//! and `BRAINBENCH_COVERAGE_RESAMPLES` change R (default 200) and B (default 1000).
+//! and `BRAINBENCH_COVERAGE_RESAMPLES` change R (default 200) and B (default 1000);
+//! `BRAINBENCH_COVERAGE_DUMP=path` also writes every replicate's estimate, resamples, nested
+//! resamples and jackknife values as JSON lines (`docs/coverage_from_dump.py` recomputes the
+//! table from them, and other interval rules can be tried on the same replicates);
+//! `BRAINBENCH_COVERAGE_PER_SUBJECT=0` skips the per-subject resampling rows (a third of the
+//! encoding time; they only show that unit is wrong).
 
 use brainbench::benchmark::synth::replicates::{Population, ReplicateModel, TestSet};
 use brainbench::benchmark::synth::SynthConfig;
@@ -58,6 +63,15 @@ fn study_config() -> SynthConfig {
 enum Unit {
     PerSubject,
     Shared,
+}
+
+impl Unit {
+    fn as_str(self) -> &'static str {
+        match self {
+            Unit::PerSubject => "per-subject",
+            Unit::Shared => "shared",
+        }
+    }
 }
 
 /// A replicate's bootstrap samples, jackknife groups and (shared unit) nested resamples.
@@ -171,6 +185,8 @@ fn rsa_estimate(d: &RsaData, m: usize) -> f64 {
     .score
 }
 
+const N_METHODS: usize = IntervalMethod::ALL.len();
+
 /// Running tallies of one (score, model, unit) row.
 #[derive(Default)]
 struct Tally {
@@ -179,10 +195,10 @@ struct Tally {
     estimates: f64,
     bias: f64,
     iterated_bias: f64,
-    /// percentile, basic, BCa, basic with the iterated bias.
-    covered: [usize; 4],
-    width: [f64; 4],
-    missed_low: [usize; 4],
+    /// By method, in the order of `IntervalMethod::ALL`.
+    covered: [usize; N_METHODS],
+    width: [f64; N_METHODS],
+    missed_low: [usize; N_METHODS],
     n_iterated: usize,
     bca_fallbacks: usize,
     percentile_excludes_estimate: usize,
@@ -210,7 +226,7 @@ impl Tally {
         self.estimates += estimate;
         let mut line = format!("{estimate}");
         for (k, m) in IntervalMethod::ALL.iter().enumerate() {
-            if *m == IntervalMethod::IteratedBasic && nested.is_none() {
+            if m.needs_nested() && nested.is_none() {
                 continue;
             }
             let iv = bootstrap_interval(*m, estimate, samples, jk, nested.unwrap_or(&[]), level)
@@ -233,7 +249,7 @@ impl Tally {
                     self.n_iterated += 1;
                     self.iterated_bias += iv.iterated_bias.unwrap();
                 }
-                IntervalMethod::Basic => {}
+                IntervalMethod::Basic | IntervalMethod::IteratedJackknife => {}
             }
         }
         self.csv.push(line);
@@ -241,31 +257,33 @@ impl Tally {
 
     fn row(&self, name: &str) -> String {
         let n = self.n as f64;
-        let pct = |k: usize| 100.0 * self.covered[k] as f64 / n;
-        let (it_bias, it_cov, it_width, it_missed) = if self.n_iterated > 0 {
-            (
-                format!("{:+.4}", self.iterated_bias / n),
-                format!("{:.1}", pct(3)),
-                format!("{:.4}", self.width[3] / n),
-                self.missed_low[3].to_string(),
-            )
+        let per_method = |f: &dyn Fn(usize) -> String| -> Vec<String> {
+            (0..N_METHODS)
+                .map(|k| {
+                    if IntervalMethod::ALL[k].needs_nested() && self.n_iterated == 0 {
+                        "–".to_string()
+                    } else {
+                        f(k)
+                    }
+                })
+                .collect()
+        };
+        let coverage = per_method(&|k| format!("{:.1}", 100.0 * self.covered[k] as f64 / n));
+        let width = per_method(&|k| format!("{:.4}", self.width[k] / n));
+        let missed = per_method(&|k| self.missed_low[k].to_string());
+        let it_bias = if self.n_iterated > 0 {
+            format!("{:+.4}", self.iterated_bias / n)
         } else {
-            ("–".into(), "–".into(), "–".into(), "–".into())
+            "–".into()
         };
         format!(
-            "| {name} | {:.4} | {:+.4} | {:+.4} | {it_bias} | {:.1} | {:.1} | {:.1} | {it_cov} | {:.4} / {:.4} / {:.4} / {it_width} | {} / {} / {} / {it_missed} | {} | {} |",
+            "| {name} | {:.4} | {:+.4} | {:+.4} | {it_bias} | {} | {} | {} | {} | {} |",
             self.target,
             self.estimates / n - self.target,
             self.bias / n,
-            pct(0),
-            pct(1),
-            pct(2),
-            self.width[0] / n,
-            self.width[1] / n,
-            self.width[2] / n,
-            self.missed_low[0],
-            self.missed_low[1],
-            self.missed_low[2],
+            coverage.join(" | "),
+            width.join(" / "),
+            missed.join(" / "),
             self.bca_fallbacks,
             self.percentile_excludes_estimate,
         )
@@ -286,10 +304,16 @@ fn write_report(
 ) -> String {
     let models = ReplicateModel::ALL;
     let mut out = String::from(head);
-    let _ = writeln!(out, "| score / model / resampling | target | mean estimate − target | mean bootstrap bias | mean iterated bias | percentile % | basic % | BCa % | basic, iterated bias % | mean width (pct / basic / BCa / iterated) | missed below (pct / basic / BCa / iterated) | BCa fallbacks | percentile excludes estimate |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "| score / model / resampling | target | mean estimate − target | mean bootstrap bias | mean iterated bias | percentile % | basic % | BCa % | iterated-basic % | iterated-jackknife % | mean width (pct / basic / BCa / it-basic / it-jackknife) | missed below (same order) | BCa fallbacks | percentile excludes estimate |");
+    let _ = writeln!(
+        out,
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
     for (m, model) in models.iter().enumerate() {
         for (u, name) in ["images per subject", "images shared"].iter().enumerate() {
+            if enc[m][u].n == 0 {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "{}",
@@ -304,12 +328,12 @@ fn write_report(
             rsa[m].row(&format!("RSA / {} / stimuli", model.as_str()))
         );
     }
-    let _ = writeln!(out, "\n(elapsed {elapsed:.0?}, {} replicates)", enc[0][0].n);
+    let _ = writeln!(out, "\n(elapsed {elapsed:.0?}, {} replicates)", enc[0][1].n);
     let path = std::env::var("BRAINBENCH_COVERAGE_OUT").unwrap_or_else(|_| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/target/intervals-coverage.md").to_string()
     });
     std::fs::write(&path, &out).unwrap();
-    let mut csv = String::from("row,target,estimate,bias,percentile_low,percentile_high,basic_low,basic_high,bca_low,bca_high,iterated_low,iterated_high\n");
+    let mut csv = String::from("row,target,estimate,bias,percentile_low,percentile_high,basic_low,basic_high,bca_low,bca_high,iterated_low,iterated_high,iterated_jackknife_low,iterated_jackknife_high\n");
     let named = models.iter().enumerate().flat_map(|(m, model)| {
         [
             (
@@ -342,6 +366,7 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
     let big = pop.draw(factor * n_enc, 1_000_000);
     let big_rsa = pop.draw(factor * n_rsa, 1_000_001);
     let models = ReplicateModel::ALL;
+    let per_subject = env("BRAINBENCH_COVERAGE_PER_SUBJECT", 1) != 0;
     let units = [Unit::PerSubject, Unit::Shared];
     let mut enc: Vec<[Tally; 2]> = (0..models.len()).map(|_| Default::default()).collect();
     let mut rsa: Vec<Tally> = (0..models.len()).map(|_| Tally::default()).collect();
@@ -355,6 +380,17 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
     drop(big);
     drop(big_rsa);
     eprintln!("population and large sets: {:.0?}", t0.elapsed());
+    let mut dump = std::env::var("BRAINBENCH_COVERAGE_DUMP")
+        .ok()
+        .map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
+    let mut record =
+        |row: String, target: f64, est: f64, s: &[f64], jk: &[Vec<f64>], nested: Option<&[f64]>| {
+            if let Some(w) = dump.as_mut() {
+                let line = serde_json::json!({"row": row, "target": target, "estimate": est,
+                "samples": s, "jackknife": jk, "nested": nested});
+                std::io::Write::write_all(w, format!("{line}\n").as_bytes()).unwrap();
+            }
+        };
     let mut head = String::new();
     let _ = writeln!(
         head,
@@ -378,8 +414,13 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
         let set = pop.draw(n_enc, r);
         for (m, tallies) in enc.iter_mut().enumerate() {
             for (tally, unit) in tallies.iter_mut().zip(units) {
+                if unit == Unit::PerSubject && !per_subject {
+                    continue;
+                }
                 let (est, boot) = encoding_score(&set, m, Some(unit), &bcfg);
                 let (samples, jk, nested) = boot.unwrap();
+                let name = format!("encoding/{}/{}", models[m].as_str(), unit.as_str());
+                record(name, tally.target, est, &samples, &jk, nested.as_deref());
                 tally.add(est, &samples, &jk, nested.as_deref(), level);
             }
         }
@@ -395,7 +436,10 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
             let samples = bootstrap_rsa_stimuli(&rois, &bcfg).unwrap().samples;
             let jk = vec![jackknife_rsa_stimuli(&rois).unwrap()];
             let nested = bootstrap_rsa_stimuli_nested(&rois, &bcfg).unwrap();
-            tally.add(rsa_estimate(&d, m), &samples, &jk, Some(&nested), level);
+            let est = rsa_estimate(&d, m);
+            let name = format!("rsa/{}/stimuli", models[m].as_str());
+            record(name, tally.target, est, &samples, &jk, Some(&nested));
+            tally.add(est, &samples, &jk, Some(&nested), level);
         }
         if (r + 1) % 20 == 0 {
             eprintln!("{}", write_report(&head, &enc, &rsa, t0.elapsed()));

@@ -35,7 +35,7 @@ fn check_golden(name: &str, actual: &str) {
 }
 
 fn default_options(spec: &BenchmarkSpec) -> ScoreOptions {
-    ScoreOptions::for_benchmark(spec, None, None)
+    ScoreOptions::for_benchmark(spec, &Default::default())
 }
 
 #[test]

@@ -47,7 +47,15 @@ fn entry(id: &str, value: f64, offsets: &[f64]) -> Entry {
                 seed: 0,
                 level: 0.95,
                 over: "stimuli".into(),
+                covers: "new images".into(),
+                method_requested: "percentile".into(),
+                method: "percentile".into(),
+                bias: Some(0.0),
+                iterated_bias: None,
+                warnings: Vec::new(),
                 samples: offsets.iter().map(|o| value + o).collect(),
+                nested_samples: Vec::new(),
+                jackknife: Vec::new(),
                 other_intervals: BTreeMap::new(),
             },
             inputs: BTreeMap::new(),
@@ -201,4 +209,93 @@ fn a_score_of_another_benchmark_version_or_other_truth_is_not_ranked() {
         "{table}"
     );
     assert!(table.contains("other truth files"), "{table}");
+}
+
+#[test]
+fn versus_above_uses_the_entries_interval_method_and_their_paired_nested_resamples() {
+    let noise = offsets(0.1);
+    let a = entry("a", 10.0, &noise);
+    let b = entry("b", 9.0, &noise);
+    // Percentile of the paired difference: always 1, significantly below.
+    let ranked = rank(vec![a.clone(), b.clone()]);
+    assert!(
+        matches!(ranked[1].1, VersusAbove::Below { .. }),
+        "{:?}",
+        ranked[1].1
+    );
+    // Iterated-basic: the nested differences say the difference is biased up by 2, so its
+    // interval is moved down by 2 and includes 0.
+    let iterated = |mut e: Entry, nested_shift: f64| {
+        let bs = &mut e.report.bootstrap;
+        bs.method_requested = "iterated-basic".into();
+        bs.method = "iterated-basic".into();
+        bs.nested_samples = bs.samples.iter().map(|s| s + nested_shift).collect();
+        e
+    };
+    let ranked = rank(vec![iterated(a.clone(), -2.0), iterated(b.clone(), 0.0)]);
+    assert!(
+        matches!(ranked[1].1, VersusAbove::Tied { .. }),
+        "{:?}",
+        ranked[1].1
+    );
+    // Entries whose intervals were formed by different methods are not compared.
+    let ranked = rank(vec![iterated(a, 0.0), b]);
+    assert_eq!(ranked[1].1, VersusAbove::Unknown);
+}
+
+#[test]
+fn the_board_embeds_a_deterministic_forest_plot_names_the_method_and_shows_the_bias() {
+    let noise = offsets(0.5);
+    let mut a = entry("a", 10.0, &noise);
+    // A resample distribution shifted up by 3: its percentile interval excludes the score.
+    a.report.bootstrap.samples = noise.iter().map(|o| 13.0 + o).collect();
+    a.report.bootstrap.bias = Some(3.0);
+    a.report.headline.ci_low = Some(6.5);
+    a.report.headline.ci_high = Some(7.5);
+    let b = entry("b", 5.0, &noise);
+    let scores = || Scores {
+        entries: vec![a.clone(), b.clone()],
+        unreadable: Vec::new(),
+    };
+    let board = leaderboard::render_board(scores());
+    assert_eq!(board, leaderboard::render_board(scores()), "deterministic");
+    assert_eq!(board.figures.len(), 1);
+    let (name, svg) = &board.figures[0];
+    assert_eq!(name, "leaderboard-synthetic-cortex.svg");
+    assert!(
+        svg.starts_with("<svg") && svg.contains(">overall</text>"),
+        "{svg}"
+    );
+    let md = &board.markdown;
+    assert!(md.contains("](leaderboard-synthetic-cortex.svg)"), "{md}");
+    assert!(
+        md.contains(
+            "95 % percentile bootstrap intervals over stimuli (100 resamples), covering new images"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("| bias ") && md.contains("| +3.0000 |"), "{md}");
+    assert!(md.contains("*bias* is the bootstrap bias"), "{md}");
+    // b's own percentile interval contains its score: no bias shown for it.
+    let b_row = md.lines().find(|l| l.contains("team b")).unwrap();
+    assert_eq!(b_row.split('|').nth(5).unwrap().trim(), "—", "{b_row}");
+    let reliability = brainbench::metrics::bootstrap::reliability::ranking_reliability(
+        &[10.0, 5.0],
+        &[
+            a.report.bootstrap.samples.clone(),
+            b.report.bootstrap.samples.clone(),
+        ],
+    )
+    .unwrap();
+    let want = format!(
+        "keeps its rank in {:.1} % of resamples on average",
+        100.0 * reliability.mean_rank_kept
+    );
+    assert!(md.contains(&want), "{md}");
+    // One entry: no reliability figure, and it says why.
+    let one = leaderboard::render(Scores {
+        entries: vec![b],
+        unreadable: Vec::new(),
+    });
+    assert!(one.contains("Ranking reliability: not computed"), "{one}");
 }

@@ -111,6 +111,8 @@ fn example_submission_scores_as_the_official_formula() {
     let opts = brainbench::scoring::ScoreOptions {
         seed: 0,
         resamples: 0,
+        interval: Default::default(),
+        rsa_bootstrap: Default::default(),
     };
     let report = brainbench::scoring::score_one(&spec, &roots, &dir, &opts).unwrap();
     let Some(peer) = common::run_peer(

@@ -6,7 +6,7 @@ use super::{Cli, Command, DataArgs, DataCommand, ScoreArgs};
 use brainbench::benchmark::spec::{BenchmarkSpec, DataRoots, Track};
 use brainbench::benchmark::synth::{self, SynthConfig};
 use brainbench::leaderboard::{self, BoardStatus};
-use brainbench::scoring::{self, ScoreOptions};
+use brainbench::scoring::{self, ScoreOptions, ScoreOverrides};
 use brainbench::{ceiling, demo, reference, submission, Error, ExitStatus};
 use std::path::Path;
 
@@ -133,6 +133,15 @@ fn benchmark_for(flag: Option<&str>, path: &Path) -> Result<BenchmarkSpec, Error
     }
 }
 
+fn overrides(args: &ScoreArgs) -> ScoreOverrides {
+    ScoreOverrides {
+        seed: args.seed,
+        resamples: args.bootstrap,
+        interval: args.interval,
+        rsa_bootstrap: args.rsa_bootstrap,
+    }
+}
+
 fn score_cmd(args: &ScoreArgs) -> CmdResult {
     let roots = DataRoots::resolve(args.data.data_dir.as_deref());
     if args.all {
@@ -145,8 +154,7 @@ fn score_cmd(args: &ScoreArgs) -> CmdResult {
             &args.submissions,
             &roots,
             benchmark.as_ref(),
-            args.seed,
-            args.bootstrap,
+            &overrides(args),
             args.check,
         )?;
         render::score_all(&report, args.check, args.json);
@@ -157,7 +165,7 @@ fn score_cmd(args: &ScoreArgs) -> CmdResult {
         .as_deref()
         .expect("clap requires a path without --all");
     let spec = benchmark_for(args.benchmark.as_deref(), dir)?;
-    let opts = ScoreOptions::for_benchmark(&spec, args.seed, args.bootstrap);
+    let opts = ScoreOptions::for_benchmark(&spec, &overrides(args));
     let report = scoring::score_one(&spec, &roots, dir, &opts)?;
     let out = args.out.clone().unwrap_or_else(|| dir.join("score.json"));
     scoring::write_report(&out, &report)?;

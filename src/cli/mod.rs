@@ -8,6 +8,8 @@ mod features;
 mod render;
 mod train;
 
+use brainbench::metrics::bootstrap::interval::IntervalMethod;
+use brainbench::metrics::bootstrap::unit::RsaResampling;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -176,6 +178,13 @@ pub struct ScoreArgs {
     /// Bootstrap resamples (default: the benchmark's; 0 = no interval).
     #[arg(long)]
     pub bootstrap: Option<usize>,
+    /// How the interval is formed from the resamples: percentile, basic, bca, iterated-basic or
+    /// iterated-jackknife (default: iterated-jackknife; see docs/intervals.md).
+    #[arg(long, value_name = "METHOD")]
+    pub interval: Option<IntervalMethod>,
+    /// What the RSA bootstrap resamples: stimuli, subjects or two-way (default: stimuli).
+    #[arg(long, value_name = "UNIT")]
+    pub rsa_bootstrap: Option<RsaResampling>,
     /// Exit 1 if the headline score is below this.
     #[arg(long)]
     pub min_score: Option<f64>,

@@ -219,14 +219,26 @@ pub fn score(report: &ScoreReport, out: &Path, json: bool) {
 
 /// A score report in a few lines.
 pub fn summary(r: &ScoreReport) {
+    let b = &r.bootstrap;
     let ci = match (r.headline.ci_low, r.headline.ci_high) {
-        (Some(lo), Some(hi)) => format!(" [95% CI {lo:.4}, {hi:.4}]"),
+        (Some(lo), Some(hi)) => format!(
+            " [95% CI {lo:.4}, {hi:.4}; {} over {}, bias {:+.4}]",
+            b.method,
+            b.over,
+            b.bias.unwrap_or(0.0)
+        ),
         _ => String::new(),
     };
     println!(
         "{} / {} on {}: {} = {:.4}{ci}",
         r.submission.team, r.submission.model, r.benchmark, r.headline.metric, r.headline.value
     );
+    for w in &b.warnings {
+        println!(
+            "  interval warning: {}",
+            serde_json::to_string(w).unwrap_or_default()
+        );
+    }
     if let Some(p) = r.headline.percent_of_ceiling {
         println!(
             "  {p:.1} % of the noise ceiling ({}: {:.4})",
@@ -292,15 +304,20 @@ pub fn board(report: &BoardReport, json: bool) {
         eprintln!("not ranked: {}", u.reason);
     }
     match report.status {
-        BoardStatus::UpToDate => println!("{} is up to date", report.path.display()),
+        BoardStatus::UpToDate => println!(
+            "{} and its {} figure(s) are up to date",
+            report.path.display(),
+            report.figures.len()
+        ),
         BoardStatus::Stale => eprintln!(
-            "{} is stale: run `bench leaderboard` and commit it",
+            "{} or one of its figures is stale: run `bench leaderboard` and commit them",
             report.path.display()
         ),
         BoardStatus::Written => eprintln!(
-            "wrote {} ({} entries)",
+            "wrote {} ({} entries) and {} figure(s)",
             report.path.display(),
-            report.entries
+            report.entries,
+            report.figures.len()
         ),
     }
 }

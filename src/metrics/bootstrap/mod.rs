@@ -12,6 +12,7 @@ pub mod interval;
 pub mod jackknife;
 pub mod reliability;
 pub mod rsa;
+pub mod unit;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
