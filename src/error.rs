@@ -69,6 +69,9 @@ pub enum Error {
     /// Feature extraction.
     #[error(transparent)]
     Features(#[from] FeaturesError),
+    /// The `--device` asked for.
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
     /// A command used wrongly, with how to use it.
     #[error("{problem}\n  hint: {hint}")]
     Usage {
@@ -93,6 +96,7 @@ impl Error {
             Error::Reference(e) => e.exit_status(),
             Error::Ceiling(e) => e.exit_status(),
             Error::Features(e) => e.exit_status(),
+            Error::Device(e) => e.exit_status(),
         }
     }
 }
