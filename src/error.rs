@@ -73,6 +73,9 @@ pub enum Error {
     /// Training a reference.
     #[error(transparent)]
     Train(#[from] TrainError),
+    /// The `--device` asked for.
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
     /// A command used wrongly, with how to use it.
     #[error("{problem}\n  hint: {hint}")]
     Usage {
@@ -98,6 +101,7 @@ impl Error {
             Error::Ceiling(e) => e.exit_status(),
             Error::Features(e) => e.exit_status(),
             Error::Train(e) => e.exit_status(),
+            Error::Device(e) => e.exit_status(),
         }
     }
 }

@@ -19,6 +19,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "synthetic-cortex",
         include_str!("../../benchmarks/synthetic-cortex.toml"),
     ),
+    (
+        "synthetic-cortex-rsa",
+        include_str!("../../benchmarks/synthetic-cortex-rsa.toml"),
+    ),
 ];
 
 /// What a benchmark asks of a submission: a label of its [`Track`], recorded in `score.json`.

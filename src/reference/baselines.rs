@@ -1,7 +1,8 @@
 //! Trivial baselines:
 //!
 //! * `pixel-rdm`: the RDM of the test images' pixels (1 − Pearson between 32 x 32 RGB
-//!   thumbnails), submitted for both EVC and IT of `algonauts2019-fmri`;
+//!   thumbnails), submitted for both EVC and IT of the RSA benchmarks (`algonauts2019-fmri`,
+//!   `synthetic-cortex-rsa`);
 //! * `pixel-neighbours`: for encoding benchmarks (`synthetic-cortex`), each test image's prediction is the
 //!   mean training response of its 10 nearest training images in pixel space (Pearson between
 //!   16 x 16 grey thumbnails). No fitting, no features: the floor any model must clear.

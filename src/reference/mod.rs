@@ -59,6 +59,13 @@ pub const BUILT_IN: &[BuiltIn] = &[
         description: "1 - Pearson between 32x32 RGB thumbnails of the test images, submitted for both EVC and IT.",
     },
     BuiltIn {
+        id: "pixel-rdm--synthetic-cortex-rsa",
+        benchmark: "synthetic-cortex-rsa",
+        method: Method::PixelRdm,
+        model: "pixel RDM",
+        description: "1 - Pearson between 32x32 RGB thumbnails of the test images, submitted for both EVC and IT.",
+    },
+    BuiltIn {
         id: "pixel-neighbours--synthetic-cortex",
         benchmark: "synthetic-cortex",
         method: Method::PixelNeighbours,

@@ -29,11 +29,16 @@
 //! would. See [`scene`] for the images, [`features`] for the generating features, `cortex.rs`
 //! for the tuning of each ROI and `trials.rs` for the session model.
 //!
+//! The same run writes the RSA side, `data_dir/synthetic-cortex-rsa/` in the Algonauts 2019
+//! layout, from the same subjects (see [`rsa`]).
+//!
 //! Generation is deterministic: the same [`SynthConfig`] gives byte-identical files.
 
 mod cortex;
 pub mod features;
+mod mat5;
 pub mod replicates;
+pub mod rsa;
 pub mod scene;
 mod trials;
 
@@ -255,24 +260,25 @@ fn recorded_seed_and_version(manifest: &Path) -> Option<(u64, u64)> {
     ))
 }
 
-/// Makes sure `data_dir/synthetic-cortex` holds the data of `cfg`: keeps existing data whose
-/// recorded seed and generator version match, generates it when absent or when `force` is set,
-/// and refuses ([`SynthError::DifferentData`]) to return data of another seed or version.
+/// Makes sure `data_dir/synthetic-cortex` and `data_dir/synthetic-cortex-rsa` hold the data of
+/// `cfg`: keeps existing data whose recorded seed and generator version match, generates both
+/// when either is absent (data made before the RSA side existed) or when `force` is set, and
+/// refuses ([`SynthError::DifferentData`]) to replace data of another seed or version.
 /// Only the seed is compared: the other sizes are the benchmark's and fixed by the version.
 pub fn ensure(data_dir: &Path, cfg: &SynthConfig, force: bool) -> Result<SynthOutcome> {
     let root = data_dir.join(DIR_NAME);
-    if root.exists() && !force {
-        let manifest = root.join(format!("{DIR_NAME}.json"));
+    let mut present = 0;
+    for name in [DIR_NAME, rsa::DIR_NAME] {
+        let dir = data_dir.join(name);
+        if !dir.exists() || force {
+            continue;
+        }
+        let manifest = dir.join(format!("{name}.json"));
         let wanted = (cfg.seed, u64::from(GENERATOR_VERSION));
         let describe =
             |(seed, version): (u64, u64)| format!("seed {seed} (generator version {version})");
         match recorded_seed_and_version(&manifest) {
-            Some(found) if found == wanted => {
-                return Ok(SynthOutcome::UpToDate {
-                    root,
-                    seed: cfg.seed,
-                })
-            }
+            Some(found) if found == wanted => present += 1,
             found => {
                 return Err(SynthError::DifferentData {
                     path: manifest,
@@ -284,6 +290,12 @@ pub fn ensure(data_dir: &Path, cfg: &SynthConfig, force: bool) -> Result<SynthOu
                 })
             }
         }
+    }
+    if present == 2 {
+        return Ok(SynthOutcome::UpToDate {
+            root,
+            seed: cfg.seed,
+        });
     }
     generate(data_dir, cfg).map(SynthOutcome::Generated)
 }
@@ -365,10 +377,14 @@ pub fn stimuli(cfg: &SynthConfig) -> Stimuli {
 pub struct SynthReport {
     /// The folder written (`data_dir/synthetic-cortex`).
     pub root: PathBuf,
+    /// The RSA benchmark's folder (`data_dir/synthetic-cortex-rsa`).
+    pub rsa_root: PathBuf,
     /// The configuration used.
     pub config: SynthConfig,
     /// Per subject.
     pub subjects: Vec<SubjectReport>,
+    /// RDM noise ceilings of the RSA benchmark, per image set and ROI.
+    pub rsa_ceilings: Vec<rsa::RsaCeiling>,
 }
 
 /// One simulated subject.
@@ -403,16 +419,32 @@ struct HemisphereData {
 struct SubjectData {
     name: String,
     hemispheres: Vec<HemisphereData>,
+    /// What the RSA side needs of each hemisphere.
+    tuning: Vec<rsa::HemisphereTuning>,
     test_image_of_trial: Vec<usize>,
     test_trials: Vec<usize>,
 }
 
-/// Standardises every column to mean 0, variance 1 (ddof 0); constant columns become 0.
-fn standardise_columns(mut x: Array2<f64>) -> Array2<f64> {
-    for mut c in x.columns_mut() {
-        let n = c.len() as f64;
-        let mean = c.sum() / n;
-        let sd = (c.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+/// Mean and standard deviation (ddof 0) of every column.
+type ColumnStats = Vec<(f64, f64)>;
+
+fn column_stats(x: &Array2<f64>) -> ColumnStats {
+    x.columns()
+        .into_iter()
+        .map(|c| {
+            let n = c.len() as f64;
+            let mean = c.sum() / n;
+            let sd = (c.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+            (mean, sd)
+        })
+        .collect()
+}
+
+/// `(x - mean) / sd` of every column with the given statistics; columns of (near) zero sd
+/// become 0. Kept apart from [`column_stats`] so that new images (the RSA sets) can be put on the
+/// scale of the encoding images.
+fn apply_column_stats(mut x: Array2<f64>, stats: &ColumnStats) -> Array2<f64> {
+    for (mut c, &(mean, sd)) in x.columns_mut().into_iter().zip(stats) {
         c.mapv_inplace(|v| if sd > 1e-12 { (v - mean) / sd } else { 0.0 });
     }
     x
@@ -436,12 +468,16 @@ fn simulate_subject(cfg: &SynthConfig, s: usize, features: ArrayView2<f64>) -> R
         .sum::<f64>()
         / cfg.n_test as f64;
     let mut hemispheres = Vec::new();
+    let mut tuning = Vec::new();
     let mut image_of_trial = Vec::new();
     for hemisphere in [Hemisphere::Lh, Hemisphere::Rh] {
         let jitter = rng.random_range(0.9..1.1);
         let n = (cfg.vertices_per_hemisphere as f64 * jitter).round() as usize;
         let cortex = Cortex::sample(&mut rng, &traits, hemisphere, n);
-        let signal = standardise_columns(features.dot(&cortex.weights));
+        let raw = features.dot(&cortex.weights);
+        let stats = column_stats(&raw);
+        tuning.push(rsa::HemisphereTuning::new(&cortex, &stats));
+        let signal = apply_column_stats(raw, &stats);
         let m = trials::simulate(
             &mut rng,
             &schedule,
@@ -482,6 +518,7 @@ fn simulate_subject(cfg: &SynthConfig, s: usize, features: ArrayView2<f64>) -> R
     Ok(SubjectData {
         name: format!("subj{:02}", s + 1),
         hemispheres,
+        tuning,
         test_image_of_trial: image_of_trial,
         test_trials: schedule.test_trials,
     })
@@ -664,11 +701,12 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Generates the synthetic cortex of `cfg` into `data_dir/synthetic-cortex/`.
+/// Generates the synthetic cortex of `cfg` into `data_dir/synthetic-cortex/` (encoding) and
+/// `data_dir/synthetic-cortex-rsa/` (RSA, see [`rsa`]).
 ///
-/// Everything is first written to a temporary sibling folder, which is renamed into place at the
-/// end (an existing `synthetic-cortex/` is replaced only then), so an interrupted run never
-/// leaves a half dataset. Subjects are simulated in parallel.
+/// Everything is first written to temporary sibling folders, which are renamed into place at the
+/// end (an existing folder is replaced only then), so an interrupted run never leaves a half
+/// dataset. Subjects are simulated in parallel.
 ///
 /// # Errors
 /// [`SynthError::Config`] for a bad configuration, [`SynthError::Io`] naming the file that could
@@ -676,41 +714,62 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 pub fn generate(data_dir: &Path, cfg: &SynthConfig) -> Result<SynthReport> {
     cfg.check()?;
     create_dir(data_dir)?;
-    let root = data_dir.join(DIR_NAME);
-    let tmp = data_dir.join(format!(".{DIR_NAME}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| IoError::os(&tmp, e))?;
+    let names = [DIR_NAME, rsa::DIR_NAME];
+    let tmp = names.map(|n| data_dir.join(format!(".{n}.tmp-{}", std::process::id())));
+    for t in &tmp {
+        if t.exists() {
+            std::fs::remove_dir_all(t).map_err(|e| IoError::os(t, e))?;
+        }
+        create_dir(t)?;
     }
-    create_dir(&tmp)?;
-    let result = generate_into(&tmp, cfg);
-    let subjects = match result {
-        Ok(s) => s,
+    let (subjects, rsa_ceilings) = match generate_into(&tmp[0], &tmp[1], cfg) {
+        Ok(made) => made,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            for t in &tmp {
+                let _ = std::fs::remove_dir_all(t);
+            }
             return Err(e);
         }
     };
-    let old = data_dir.join(format!(".{DIR_NAME}.old-{}", std::process::id()));
-    if root.exists() {
-        std::fs::rename(&root, &old).map_err(|e| IoError::os(&root, e))?;
-    }
-    std::fs::rename(&tmp, &root).map_err(|e| IoError::os(&root, e))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| IoError::os(&old, e))?;
+    for (name, t) in names.iter().zip(&tmp) {
+        replace_dir(data_dir, name, t)?;
     }
     Ok(SynthReport {
-        root,
+        root: data_dir.join(DIR_NAME),
+        rsa_root: data_dir.join(rsa::DIR_NAME),
         config: cfg.clone(),
         subjects,
+        rsa_ceilings,
     })
 }
 
-fn generate_into(tmp: &Path, cfg: &SynthConfig) -> Result<Vec<SubjectReport>> {
+/// Renames `tmp` to `data_dir/name`, moving an existing folder aside first and deleting it after.
+fn replace_dir(data_dir: &Path, name: &str, tmp: &Path) -> Result<()> {
+    let root = data_dir.join(name);
+    let old = data_dir.join(format!(".{name}.old-{}", std::process::id()));
+    if root.exists() {
+        std::fs::rename(&root, &old).map_err(|e| IoError::os(&root, e))?;
+    }
+    std::fs::rename(tmp, &root).map_err(|e| IoError::os(&root, e))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| IoError::os(&old, e))?;
+    }
+    Ok(())
+}
+
+fn generate_into(
+    tmp: &Path,
+    tmp_rsa: &Path,
+    cfg: &SynthConfig,
+) -> Result<(Vec<SubjectReport>, Vec<rsa::RsaCeiling>)> {
     let stimuli = stimuli(cfg);
     let (train_f, test_f) = stimuli.generating_features();
-    let features = standardise_columns(
-        concatenate(Axis(0), &[train_f.view(), test_f.view()]).expect("equal feature widths"),
-    );
+    let raw_features =
+        concatenate(Axis(0), &[train_f.view(), test_f.view()]).expect("equal feature widths");
+    let feature_stats = column_stats(&raw_features);
+    let features = apply_column_stats(raw_features, &feature_stats);
+    let rsa_stimuli = rsa::stimuli(cfg);
+    let rsa_features = rsa::features(&rsa_stimuli, &feature_stats);
     let encode = |s: &[Stimulus]| -> Result<Vec<Vec<u8>>> {
         s.par_iter()
             .map(|x| png_bytes(&x.image, "synthetic image"))
@@ -718,11 +777,12 @@ fn generate_into(tmp: &Path, cfg: &SynthConfig) -> Result<Vec<SubjectReport>> {
     };
     let pngs = [encode(&stimuli.train)?, encode(&stimuli.test)?];
     let progress = crate::progress::Progress::bar(cfg.n_subjects as u64, "synthesising subjects");
-    let reports: Vec<SubjectReport> = (0..cfg.n_subjects)
+    let (reports, rsa_rdms): (Vec<SubjectReport>, Vec<rsa::SubjectRdms>) = (0..cfg.n_subjects)
         .into_par_iter()
         .map(|s| {
             let subject = simulate_subject(cfg, s, features.view())?;
             write_subject(tmp, &subject, &stimuli, &pngs)?;
+            let rdms = rsa::subject_rdms(cfg, s, &subject.tuning, rsa_features.view())?;
             progress.inc(1);
             let est: Vec<f64> = subject
                 .hemispheres
@@ -736,7 +796,7 @@ fn generate_into(tmp: &Path, cfg: &SynthConfig) -> Result<Vec<SubjectReport>> {
                 .collect();
             let n = est.len() as f64;
             let count = |k| subject.test_trials.iter().filter(|&&t| t == k).count();
-            Ok(SubjectReport {
+            let report = SubjectReport {
                 name: subject.name.clone(),
                 vertices: [
                     subject.hemispheres[0].nc.len(),
@@ -751,9 +811,13 @@ fn generate_into(tmp: &Path, cfg: &SynthConfig) -> Result<Vec<SubjectReport>> {
                     .map(|(e, t)| (e - t).abs())
                     .sum::<f64>()
                     / n,
-            })
+            };
+            Ok((report, rdms))
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let rsa_ceilings = rsa::write(tmp_rsa, cfg, &rsa_stimuli, &rsa_rdms)?;
     let manifest = serde_json::json!({
         "benchmark": DIR_NAME,
         "generator": "brainbench synthetic-cortex",
@@ -777,5 +841,5 @@ fn generate_into(tmp: &Path, cfg: &SynthConfig) -> Result<Vec<SubjectReport>> {
     });
     let text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values") + "\n";
     write_bytes(&tmp.join(format!("{DIR_NAME}.json")), text.as_bytes())?;
-    Ok(reports)
+    Ok((reports, rsa_ceilings))
 }
