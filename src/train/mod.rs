@@ -15,6 +15,8 @@ pub mod layers;
 pub mod log;
 pub mod losses;
 pub mod optimizer;
+pub mod scratch;
+pub mod siamese;
 
 use std::path::PathBuf;
 

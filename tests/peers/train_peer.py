@@ -11,6 +11,9 @@ Reads {"cases": [...]} on stdin, prints {"results": [...]} in the same order. Ca
                  -> y, grad_x, grad_w, grad_b of sum(y * r)
   maxpool:       x (b,c,h,w), k, stride, r -> y, grad_x of sum(y * r)
   adamw:         params, grads [step][...], lr, beta1, beta2, eps, weight_decay -> params
+  scratch:       x (b,3,h,w), convs [{w, b}], readout {w, b} -> y, the cnn-scratch forward
+                 (conv 5/2 pad 2, ReLU, max-pool 3/2; then conv 3/1 pad 1, ReLU, max-pool 2/2;
+                 global mean; linear)
 """
 import json
 import sys
@@ -126,6 +129,18 @@ def run(case):
         }
     if kind == "adamw":
         return adamw(case)
+    if kind == "scratch":
+        h = a("x")
+        for i, c in enumerate(case["convs"]):
+            w, b = np.asarray(c["w"], dtype=np.float64), np.asarray(c["b"], dtype=np.float64)
+            if i == 0:
+                h = maxpool(np.maximum(conv(h, w, b, 2, 2), 0), 3, 2)
+            else:
+                h = maxpool(np.maximum(conv(h, w, b, 1, 1), 0), 2, 2)
+        e = h.mean(axis=(2, 3))
+        r = case["readout"]
+        y = e @ np.asarray(r["w"], dtype=np.float64).T + np.asarray(r["b"], dtype=np.float64)
+        return {"y": y.tolist()}
     raise ValueError(f"unknown case kind {kind}")
 
 
