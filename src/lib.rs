@@ -40,5 +40,6 @@ pub mod reference;
 pub mod report;
 pub mod scoring;
 pub mod submission;
+pub mod train;
 
 pub use error::{Error, ExitStatus};

@@ -18,6 +18,7 @@
 pub mod alexnet;
 mod layers;
 pub mod resnet;
+pub mod scratch;
 pub mod vgg;
 pub mod weights;
 
