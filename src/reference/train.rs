@@ -485,7 +485,7 @@ fn predict_encoding(
         for (hemi, y) in &subject.train_fmri {
             let block = pred.slice(s![.., col..col + y.ncols()]).to_owned();
             col += y.ncols();
-            blocks.insert((subject.id.clone(), hemi.clone()), block);
+            blocks.insert((subject.id.clone(), hemi.clone()), block.into());
         }
         info.insert(subject.id.clone(), summary.into());
     }

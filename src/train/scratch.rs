@@ -391,7 +391,7 @@ fn fit_encoding(
         for (h, w) in widths {
             predictions.insert(
                 (subj.id.clone(), h),
-                pred.slice(ndarray::s![.., col..col + w]).to_owned(),
+                pred.slice(ndarray::s![.., col..col + w]).to_owned().into(),
             );
             col += w;
         }
