@@ -44,6 +44,7 @@ host="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
+(cd fuzz && cargo fmt --check)
 build_start=$(date +%s)
 (cd fuzz && cargo build --release --locked --target "$host" --bins)
 echo "fuzz: build took $(( $(date +%s) - build_start )) s"

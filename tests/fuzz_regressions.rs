@@ -44,3 +44,55 @@ fn every_committed_fuzz_finding_is_handled() {
         }
     }
 }
+
+fn fixture(target: &str, name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz")
+        .join(target)
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The error a user sees for a damaged `.mat` file (exit status 2).
+fn mat_error(name: &str) -> String {
+    let err = brainbench::io::mat::from_bytes(&fixture("mat_v5", name), Path::new(name))
+        .expect_err("a damaged file is refused");
+    let err = brainbench::Error::from(err);
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(text.contains(name), "{text}");
+    text
+}
+
+/// A small data element (type and length packed in one word) at the end of a matrix claimed
+/// bytes past the end: the slice panicked (index out of range).
+#[test]
+fn mat_v5_small_element_past_the_end_is_an_error() {
+    let text = mat_error("small_element_past_the_end.mat");
+    assert!(
+        text.contains("declares 4 bytes but only 0 remain") && text.contains("save or download"),
+        "{text}"
+    );
+}
+
+/// A struct array with no fields and dimensions 2^31-1 x 2^31-1: the element vector was allocated
+/// for 2^62 entries (capacity overflow panic; with fewer, a loop as long as the claim).
+#[test]
+fn mat_v5_struct_without_fields_claiming_2e62_elements_is_an_error() {
+    let text = mat_error("struct_without_fields_2e62_elements.mat");
+    assert!(
+        text.contains("claims 4611686014132420609 elements of 0 fields, more than the file holds"),
+        "{text}"
+    );
+}
+
+/// A char array whose dimensions claim 2^63 rows and no characters: the row loop ran 2^63 times.
+#[test]
+fn mat_v5_char_claiming_2e63_rows_is_read_as_empty_text() {
+    let name = "char_claiming_2e63_rows.mat";
+    let file = brainbench::io::mat::from_bytes(&fixture("mat_v5", name), Path::new(name)).unwrap();
+    assert_eq!(
+        file.variables.get("s"),
+        Some(&brainbench::io::mat::MatValue::Char(String::new()))
+    );
+}

@@ -239,7 +239,19 @@ mod v5 {
                         format!("small data element claims {n} bytes (at most 4)"),
                     ));
                 }
-                let data = &self.bytes[self.pos + 4..self.pos + 4 + n];
+                let data = self
+                    .bytes
+                    .get(self.pos + 4..self.pos + 4 + n)
+                    .ok_or_else(|| {
+                        damaged(
+                            self.path,
+                            format!(
+                            "a small data element at byte {} declares {n} bytes but only {} remain",
+                            self.pos,
+                            self.bytes.len().saturating_sub(self.pos + 4)
+                        ),
+                        )
+                    })?;
                 self.pos += 8;
                 return Ok((ty, data));
             }
@@ -353,7 +365,9 @@ mod v5 {
                             })
                             .collect()
                     };
-                    if count.saturating_mul(fields.len()) > self.bytes.len() {
+                    // Every element of every field takes at least 8 bytes; a struct without
+                    // fields still gets one (empty) entry per element, so it counts as one.
+                    if count.saturating_mul(fields.len().max(1)) > self.bytes.len() {
                         return Err(damaged(self.path, format!("struct '{name}' claims {count} elements of {} fields, more than the file holds", fields.len())));
                     }
                     let mut elements = Vec::with_capacity(count);
@@ -385,6 +399,8 @@ mod v5 {
                     let codes = self.numbers(ty, data)?;
                     let rows = dims.first().copied().unwrap_or(1).max(1);
                     let cols = codes.len() / rows;
+                    // Dimensions claiming more rows than there are characters: no full column.
+                    let rows = if cols == 0 { 0 } else { rows };
                     // Column-major: row r is codes[r], codes[r + rows], ...
                     let text: String = (0..rows)
                         .flat_map(|r| (0..cols).map(move |c| r + c * rows))
