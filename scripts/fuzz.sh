@@ -61,6 +61,7 @@ for t in "${TARGETS[@]}"; do
   done
   log="fuzz/artifacts/$t.log"
   echo "fuzz: $t for ${SECONDS_PER_TARGET} s ($(ls "$corpus" | wc -l) inputs in the corpus)"
+  t_start=$(date +%s)
   set +e
   "$bin_dir/$t" "$corpus" \
     -max_total_time="$SECONDS_PER_TARGET" -timeout="$TIMEOUT_S" \
@@ -69,7 +70,7 @@ for t in "${TARGETS[@]}"; do
   rc=$?
   set -e
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  summary+=("$t: ${execs:-?} executions in ${SECONDS_PER_TARGET} s, corpus $(ls "$corpus" | wc -l)")
+  summary+=("$t: ${execs:-?} executions in $(( $(date +%s) - t_start )) s, corpus $(ls "$corpus" | wc -l)")
   if [ "$rc" -ne 0 ]; then
     failed+=("$t")
     echo "fuzz: $t FAILED (exit $rc); the input is in $artifacts/, the log in $log:"

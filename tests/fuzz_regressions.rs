@@ -25,7 +25,8 @@ fn fixtures(target: &str) -> Vec<PathBuf> {
 /// Every committed finding of every target still passes its target's checks.
 #[test]
 fn every_committed_fuzz_finding_is_handled() {
-    let targets: [(&str, fn(&[u8])); 9] = [
+    type Target = (&'static str, fn(&[u8]));
+    let targets: [Target; 9] = [
         ("npy", targets::npy),
         ("mat_v5", targets::mat),
         ("mat_v73", targets::mat),
@@ -94,5 +95,64 @@ fn mat_v5_char_claiming_2e63_rows_is_read_as_empty_text() {
     assert_eq!(
         file.variables.get("s"),
         Some(&brainbench::io::mat::MatValue::Char(String::new()))
+    );
+}
+
+/// A header dict with 35 unclosed `{`: npyz's header parser backtracked exponentially (the fuzzer
+/// hit its 10 s timeout on this 208-byte file; 8 levels took 2 s per parse).
+#[test]
+fn npy_header_nesting_brackets_deeply_is_refused_at_once() {
+    let name = "header_with_35_unclosed_braces.npy";
+    let bytes = fixture("npy", name);
+    let start = std::time::Instant::now();
+    let err = brainbench::io::npy::from_bytes::<f32>(&bytes, Path::new(name)).expect_err("refused");
+    let err = brainbench::Error::from(err);
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(name) && text.contains("nests brackets deeper than 4 levels"),
+        "{text}"
+    );
+    let err = brainbench::io::npy::parse_info(&bytes, Path::new(name)).expect_err("refused");
+    assert!(err.to_string().contains("deeper than 4"), "{err}");
+}
+
+/// The same exponential header parse reached through an ROI mapping file (`parse_info`).
+#[test]
+fn label_mapping_header_nesting_brackets_deeply_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mapping_nested.npy");
+    std::fs::write(&path, fixture("label_mapping", "header_nesting.npy")).unwrap();
+    let start = std::time::Instant::now();
+    let err = brainbench::io::label_mapping::read_label_mapping(&path).expect_err("refused");
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    let text = err.to_string();
+    assert!(
+        text.contains("mapping_nested.npy") && text.contains("deeper than 4 levels"),
+        "{text}"
+    );
+}
+
+/// A zip member named with a leading `/`: the error (rightly refusing it) named the member as an
+/// absolute path instead of the archive it is in, because `Path::join` replaced the archive path.
+#[test]
+fn archive_member_with_an_absolute_name_is_refused_naming_the_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("submission.zip");
+    std::fs::write(&path, fixture("archive", "absolute_member_name.zip")).unwrap();
+    let err = brainbench::io::archive::read_archive(
+        &path,
+        &brainbench::io::archive::ArchiveLimits::default(),
+    )
+    .expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("submission.zip/") && text.contains("escapes the archive's folder"),
+        "{text}"
+    );
+    assert_eq!(
+        brainbench::Error::from(err).exit_status(),
+        brainbench::ExitStatus::InvalidInput
     );
 }

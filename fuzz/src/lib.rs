@@ -128,7 +128,12 @@ pub fn score_json(data: &[u8]) {
     if let Some(second) = second {
         put("scores/b/score.json", second);
     }
-    let scores = brainbench::leaderboard::collect_scores(&root).expect("the folder is readable");
+    // A file that is not UTF-8 fails the whole board with an error naming it; one that does not
+    // parse is listed as unreadable.
+    let scores = match brainbench::leaderboard::collect_scores(&root) {
+        Ok(scores) => scores,
+        Err(e) => return names_file(&e, "score.json"),
+    };
     for u in &scores.unreadable {
         names_file(&u.reason, "score.json");
     }
