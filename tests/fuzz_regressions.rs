@@ -156,3 +156,19 @@ fn archive_member_with_an_absolute_name_is_refused_naming_the_zip() {
         brainbench::ExitStatus::InvalidInput
     );
 }
+
+/// A mutated 14 KiB v7.3 file whose dataset header declares gigabytes: `hdf5-reader` allocated
+/// and zeroed the declared size before reading (the fuzzer's 1 GiB RSS limit; past 4 GiB without).
+#[test]
+fn mat_v73_dataset_declaring_gigabytes_is_refused_before_allocating() {
+    let name = "dataset_declaring_gigabytes.mat";
+    let bytes = fixture("mat_v73", name);
+    let err = brainbench::io::mat::from_bytes(&bytes, Path::new(name)).expect_err("refused");
+    let err = brainbench::Error::from(err);
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(name) && text.contains("more than the 14584-byte file can hold"),
+        "{text}"
+    );
+}

@@ -537,7 +537,26 @@ mod v73 {
             .unwrap_or_default()
     }
 
-    fn numeric(ds: &Dataset, path: &Path) -> Result<ArrayD<f64>> {
+    fn numeric(ds: &Dataset, path: &Path, file_len: usize) -> Result<ArrayD<f64>> {
+        // `read_array` allocates and zeroes the declared size before reading (found by fuzzing:
+        // a mutated 14 KiB file asked for gigabytes): bound it by the file's size first, at the
+        // f64 this reader returns.
+        let limit = 8u64 * file_len as u64 + (16 << 20);
+        let elements = ds.shape().iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+        match elements.and_then(|n| n.checked_mul(8)) {
+            Some(bytes) if bytes <= limit => {}
+            _ => {
+                return Err(IoError::format(
+                    path,
+                    format!(
+                        "dataset '{}' declares shape {:?}, more than the {file_len}-byte file can hold (at most {limit} bytes of values)",
+                        ds.name(),
+                        ds.shape()
+                    ),
+                    "the file is truncated or damaged: save or download it again",
+                ))
+            }
+        }
         macro_rules! as_f64 {
             ($t:ty) => {
                 ds.read_array::<$t>()
@@ -610,7 +629,7 @@ mod v73 {
             let name = ds.name().trim_start_matches('/').to_string();
             let value = match class_of(&ds).as_str() {
                 "char" => {
-                    let codes = numeric(&ds, path)?;
+                    let codes = numeric(&ds, path, bytes.len())?;
                     MatValue::Char(
                         codes
                             .iter()
@@ -622,7 +641,7 @@ mod v73 {
                 _ if ds.attribute("MATLAB_sparse").is_ok() => {
                     MatValue::Unsupported("sparse array".into())
                 }
-                _ => MatValue::Numeric(numeric(&ds, path)?),
+                _ => MatValue::Numeric(numeric(&ds, path, bytes.len())?),
             };
             vars.insert(name, value);
         }
