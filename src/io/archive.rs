@@ -70,7 +70,8 @@ pub fn read_archive(path: &Path, limits: &ArchiveLimits) -> Result<Vec<ArchiveMe
             )
         })?;
         let raw_name = entry.name().to_string();
-        let label = path.join(&raw_name);
+        // An absolute member name would replace the archive's path in the message.
+        let label = path.join(raw_name.trim_start_matches(['/', '\\']));
         if entry.encrypted() {
             return Err(IoError::format(
                 &label,

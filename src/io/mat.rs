@@ -239,7 +239,19 @@ mod v5 {
                         format!("small data element claims {n} bytes (at most 4)"),
                     ));
                 }
-                let data = &self.bytes[self.pos + 4..self.pos + 4 + n];
+                let data = self
+                    .bytes
+                    .get(self.pos + 4..self.pos + 4 + n)
+                    .ok_or_else(|| {
+                        damaged(
+                            self.path,
+                            format!(
+                            "a small data element at byte {} declares {n} bytes but only {} remain",
+                            self.pos,
+                            self.bytes.len().saturating_sub(self.pos + 4)
+                        ),
+                        )
+                    })?;
                 self.pos += 8;
                 return Ok((ty, data));
             }
@@ -353,7 +365,9 @@ mod v5 {
                             })
                             .collect()
                     };
-                    if count.saturating_mul(fields.len()) > self.bytes.len() {
+                    // Every element of every field takes at least 8 bytes; a struct without
+                    // fields still gets one (empty) entry per element, so it counts as one.
+                    if count.saturating_mul(fields.len().max(1)) > self.bytes.len() {
                         return Err(damaged(self.path, format!("struct '{name}' claims {count} elements of {} fields, more than the file holds", fields.len())));
                     }
                     let mut elements = Vec::with_capacity(count);
@@ -385,6 +399,8 @@ mod v5 {
                     let codes = self.numbers(ty, data)?;
                     let rows = dims.first().copied().unwrap_or(1).max(1);
                     let cols = codes.len() / rows;
+                    // Dimensions claiming more rows than there are characters: no full column.
+                    let rows = if cols == 0 { 0 } else { rows };
                     // Column-major: row r is codes[r], codes[r + rows], ...
                     let text: String = (0..rows)
                         .flat_map(|r| (0..cols).map(move |c| r + c * rows))
@@ -521,7 +537,26 @@ mod v73 {
             .unwrap_or_default()
     }
 
-    fn numeric(ds: &Dataset, path: &Path) -> Result<ArrayD<f64>> {
+    fn numeric(ds: &Dataset, path: &Path, file_len: usize) -> Result<ArrayD<f64>> {
+        // `read_array` allocates and zeroes the declared size before reading (found by fuzzing:
+        // a mutated 14 KiB file asked for gigabytes): bound it by the file's size first, at the
+        // f64 this reader returns.
+        let limit = 8u64 * file_len as u64 + (16 << 20);
+        let elements = ds.shape().iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+        match elements.and_then(|n| n.checked_mul(8)) {
+            Some(bytes) if bytes <= limit => {}
+            _ => {
+                return Err(IoError::format(
+                    path,
+                    format!(
+                        "dataset '{}' declares shape {:?}, more than the {file_len}-byte file can hold (at most {limit} bytes of values)",
+                        ds.name(),
+                        ds.shape()
+                    ),
+                    "the file is truncated or damaged: save or download it again",
+                ))
+            }
+        }
         macro_rules! as_f64 {
             ($t:ty) => {
                 ds.read_array::<$t>()
@@ -594,7 +629,7 @@ mod v73 {
             let name = ds.name().trim_start_matches('/').to_string();
             let value = match class_of(&ds).as_str() {
                 "char" => {
-                    let codes = numeric(&ds, path)?;
+                    let codes = numeric(&ds, path, bytes.len())?;
                     MatValue::Char(
                         codes
                             .iter()
@@ -606,7 +641,7 @@ mod v73 {
                 _ if ds.attribute("MATLAB_sparse").is_ok() => {
                     MatValue::Unsupported("sparse array".into())
                 }
-                _ => MatValue::Numeric(numeric(&ds, path)?),
+                _ => MatValue::Numeric(numeric(&ds, path, bytes.len())?),
             };
             vars.insert(name, value);
         }

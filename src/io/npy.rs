@@ -122,6 +122,7 @@ fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
             "write the array with numpy.save; a renamed .npz, .mat or text file is not a .npy file",
         ));
     }
+    check_header_nesting(bytes, path)?;
     let mut cursor = bytes;
     let header = NpyHeader::from_reader(&mut cursor).map_err(|e| header_error(path, e))?;
     let data_offset = bytes.len() - cursor.len();
@@ -137,6 +138,40 @@ fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
         data_offset,
     };
     Ok((info, header))
+}
+
+/// Deepest nesting of brackets accepted in a header dict. `npyz`'s header parser backtracks
+/// exponentially on unclosed brackets (8 levels took seconds, found by fuzzing); a plain array's
+/// header nests 2 deep (`{'shape': (2, 3), ...}`), a simple structured dtype's 4.
+const MAX_HEADER_NESTING: usize = 4;
+
+/// Refuses a header whose dict nests brackets deeper than [`MAX_HEADER_NESTING`], before it is
+/// parsed. `bytes` starts with the magic and holds at least 10 bytes.
+fn check_header_nesting(bytes: &[u8], path: &Path) -> Result<()> {
+    let (start, len) = match (bytes[6], bytes.get(8..12)) {
+        (1, _) => (10, usize::from(u16::from_le_bytes([bytes[8], bytes[9]]))),
+        (_, Some(l)) => (12, u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize),
+        _ => return Ok(()), // too short: the header parser says so
+    };
+    let dict = &bytes[start.min(bytes.len())..start.saturating_add(len).min(bytes.len())];
+    let mut depth = 0usize;
+    for &b in dict {
+        match b {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => continue,
+        }
+        if depth > MAX_HEADER_NESTING {
+            return Err(IoError::format(
+                path,
+                format!(
+                    "not a valid .npy file: the header nests brackets deeper than {MAX_HEADER_NESTING} levels"
+                ),
+                "write a plain numeric array with numpy.save (the header is a flat dict like {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), })",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Largest header [`read_info`] reads (numpy writes headers of a few hundred bytes).

@@ -1,0 +1,174 @@
+//! Every input the fuzzers (`fuzz/`, `scripts/fuzz.sh`, docs/fuzzing.md) found to crash, hang or
+//! exhaust a parser, replayed through the same target bodies the fuzzers run, plus a test per
+//! finding that its error is clear: it names the file, says what was expected and found, and
+//! how to fix it (exit status 2, invalid input).
+//!
+//! The inputs live in `tests/fixtures/fuzz/<target>/`, one folder per fuzz target.
+
+#[path = "../fuzz/src/lib.rs"]
+#[allow(dead_code)]
+mod targets;
+
+use std::path::{Path, PathBuf};
+
+fn fixtures(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Every committed finding of every target still passes its target's checks.
+#[test]
+fn every_committed_fuzz_finding_is_handled() {
+    type Target = (&'static str, fn(&[u8]));
+    let targets: [Target; 9] = [
+        ("npy", targets::npy),
+        ("mat_v5", targets::mat),
+        ("mat_v73", targets::mat),
+        ("archive", targets::archive),
+        ("label_mapping", targets::label_mapping),
+        ("manifest", targets::manifest),
+        ("score_json", targets::score_json),
+        ("safetensors", targets::safetensors),
+        ("pth", targets::pth),
+    ];
+    for (name, run) in targets {
+        for file in fixtures(name) {
+            let bytes = std::fs::read(&file).unwrap();
+            eprintln!("replaying {}", file.display());
+            run(&bytes);
+        }
+    }
+}
+
+fn fixture(target: &str, name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz")
+        .join(target)
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The error a user sees for a damaged `.mat` file (exit status 2).
+fn mat_error(name: &str) -> String {
+    let err = brainbench::io::mat::from_bytes(&fixture("mat_v5", name), Path::new(name))
+        .expect_err("a damaged file is refused");
+    let err = brainbench::Error::from(err);
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(text.contains(name), "{text}");
+    text
+}
+
+/// A small data element (type and length packed in one word) at the end of a matrix claimed
+/// bytes past the end: the slice panicked (index out of range).
+#[test]
+fn mat_v5_small_element_past_the_end_is_an_error() {
+    let text = mat_error("small_element_past_the_end.mat");
+    assert!(
+        text.contains("declares 4 bytes but only 0 remain") && text.contains("save or download"),
+        "{text}"
+    );
+}
+
+/// A struct array with no fields and dimensions 2^31-1 x 2^31-1: the element vector was allocated
+/// for 2^62 entries (capacity overflow panic; with fewer, a loop as long as the claim).
+#[test]
+fn mat_v5_struct_without_fields_claiming_2e62_elements_is_an_error() {
+    let text = mat_error("struct_without_fields_2e62_elements.mat");
+    assert!(
+        text.contains("claims 4611686014132420609 elements of 0 fields, more than the file holds"),
+        "{text}"
+    );
+}
+
+/// A char array whose dimensions claim 2^63 rows and no characters: the row loop ran 2^63 times.
+#[test]
+fn mat_v5_char_claiming_2e63_rows_is_read_as_empty_text() {
+    let name = "char_claiming_2e63_rows.mat";
+    let file = brainbench::io::mat::from_bytes(&fixture("mat_v5", name), Path::new(name)).unwrap();
+    assert_eq!(
+        file.variables.get("s"),
+        Some(&brainbench::io::mat::MatValue::Char(String::new()))
+    );
+}
+
+/// A header dict with 35 unclosed `{`: npyz's header parser backtracked exponentially (the fuzzer
+/// hit its 10 s timeout on this 208-byte file; 8 levels took 2 s per parse).
+#[test]
+fn npy_header_nesting_brackets_deeply_is_refused_at_once() {
+    let name = "header_with_35_unclosed_braces.npy";
+    let bytes = fixture("npy", name);
+    let start = std::time::Instant::now();
+    let err = brainbench::io::npy::from_bytes::<f32>(&bytes, Path::new(name)).expect_err("refused");
+    let err = brainbench::Error::from(err);
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(name) && text.contains("nests brackets deeper than 4 levels"),
+        "{text}"
+    );
+    let err = brainbench::io::npy::parse_info(&bytes, Path::new(name)).expect_err("refused");
+    assert!(err.to_string().contains("deeper than 4"), "{err}");
+}
+
+/// The same exponential header parse reached through an ROI mapping file (`parse_info`).
+#[test]
+fn label_mapping_header_nesting_brackets_deeply_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mapping_nested.npy");
+    std::fs::write(&path, fixture("label_mapping", "header_nesting.npy")).unwrap();
+    let start = std::time::Instant::now();
+    let err = brainbench::io::label_mapping::read_label_mapping(&path).expect_err("refused");
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    let text = err.to_string();
+    assert!(
+        text.contains("mapping_nested.npy") && text.contains("deeper than 4 levels"),
+        "{text}"
+    );
+}
+
+/// A zip member named with a leading `/`: the error (rightly refusing it) named the member as an
+/// absolute path instead of the archive it is in, because `Path::join` replaced the archive path.
+#[test]
+fn archive_member_with_an_absolute_name_is_refused_naming_the_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("submission.zip");
+    std::fs::write(&path, fixture("archive", "absolute_member_name.zip")).unwrap();
+    let err = brainbench::io::archive::read_archive(
+        &path,
+        &brainbench::io::archive::ArchiveLimits::default(),
+    )
+    .expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("submission.zip/") && text.contains("escapes the archive's folder"),
+        "{text}"
+    );
+    assert_eq!(
+        brainbench::Error::from(err).exit_status(),
+        brainbench::ExitStatus::InvalidInput
+    );
+}
+
+/// A mutated 14 KiB v7.3 file whose dataset header declares gigabytes: `hdf5-reader` allocated
+/// and zeroed the declared size before reading (the fuzzer's 1 GiB RSS limit; past 4 GiB without).
+#[test]
+fn mat_v73_dataset_declaring_gigabytes_is_refused_before_allocating() {
+    let name = "dataset_declaring_gigabytes.mat";
+    let bytes = fixture("mat_v73", name);
+    let err = brainbench::io::mat::from_bytes(&bytes, Path::new(name)).expect_err("refused");
+    let err = brainbench::Error::from(err);
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(name) && text.contains("more than the 14584-byte file can hold"),
+        "{text}"
+    );
+}
