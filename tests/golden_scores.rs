@@ -115,5 +115,8 @@ fn committed_reference_scores_match_their_golden_files() {
             checked += 1;
         }
     }
-    assert!(checked >= 6, "only {checked} committed reference scores found");
+    assert!(
+        checked >= 6,
+        "only {checked} committed reference scores found"
+    );
 }

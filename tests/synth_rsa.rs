@@ -50,6 +50,7 @@ fn score(roots: &DataRoots, dir: &Path) -> ScoreReport {
     let opts = ScoreOptions {
         seed: 0,
         resamples: 0,
+        ..ScoreOptions::for_benchmark(&spec, &Default::default())
     };
     score_one(&spec, roots, dir, &opts).unwrap()
 }
@@ -63,6 +64,7 @@ fn write_submission(dir: &Path, predictions: &Predictions) {
         link: None,
         date: None,
         predictions_from_data: None,
+        training: None,
     };
     submission::write::write(dir, &manifest, predictions).unwrap();
 }

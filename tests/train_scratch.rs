@@ -115,7 +115,7 @@ fn values(o: &ScratchOutcome) -> Vec<Vec<f64>> {
     match &o.predictions {
         ScratchPredictions::Encoding(p) => p
             .values()
-            .map(|a| a.iter().map(|&v| f64::from(v)).collect())
+            .map(|a| a.view().iter().map(|&v| f64::from(v)).collect())
             .collect(),
         ScratchPredictions::Rsa(r) => r.iter().map(|(_, r)| r.upper().to_vec()).collect(),
     }

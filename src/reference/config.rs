@@ -276,12 +276,10 @@ impl ReferenceConfig {
                 components,
                 folds,
                 log10_alphas,
-            } => {
-                if *components == 0 || *folds < 2 || log10_alphas.num == 0 {
-                    return Err(invalid(
-                        "ridge needs components ≥ 1, folds ≥ 2 and at least one alpha".into(),
-                    ));
-                }
+            } if *components == 0 || *folds < 2 || log10_alphas.num == 0 => {
+                return Err(invalid(
+                    "ridge needs components ≥ 1, folds ≥ 2 and at least one alpha".into(),
+                ));
             }
             MethodConfig::Devkit { components } if *components == 0 => {
                 return Err(invalid("devkit needs components ≥ 1".into()));

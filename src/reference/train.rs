@@ -22,6 +22,7 @@ use crate::submission::{self, Manifest, Predictions, SubmissionError};
 use crate::ExitStatus;
 use ndarray::{concatenate, s, Axis};
 use serde::Serialize;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ use std::time::Instant;
 pub enum TrainError {
     /// The reference or a layer.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
     /// The benchmark.
     #[error(transparent)]
     Spec(#[from] SpecError),
@@ -73,6 +74,12 @@ pub enum TrainError {
         /// The benchmark.
         benchmark: String,
     },
+}
+
+impl From<ConfigError> for TrainError {
+    fn from(e: ConfigError) -> Self {
+        TrainError::Config(Box::new(e))
+    }
 }
 
 impl TrainError {
@@ -444,7 +451,7 @@ fn predict_encoding(
     for (i, subject) in subjects.iter().enumerate() {
         let (train_rows, test_rows) = (&unique.rows[2 * i], &unique.rows[2 * i + 1]);
         let key = (train_rows.as_slice(), test_rows.as_slice());
-        if !reduced.contains_key(&key) {
+        if let Entry::Vacant(slot) = reduced.entry(key) {
             let bar = stage(format!(
                 "{}: reducing features for {}",
                 cfg.name, subject.id
@@ -461,7 +468,7 @@ fn predict_encoding(
                 MethodConfig::LayerRdm => unreachable!("an RSA method"),
             };
             bar.finish_and_clear();
-            reduced.insert(key, r);
+            slot.insert(r);
         }
         let x = &reduced[&key];
         let views: Vec<_> = subject.train_fmri.iter().map(|(_, y)| y.view()).collect();
