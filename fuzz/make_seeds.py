@@ -1,4 +1,4 @@
-"""Writes the small generated seeds under fuzz/seeds/<target>/ that the committed fixtures do not
+"""Writes the small generated seeds under tests/fixtures/fuzz-seeds/<target>/ that the committed fixtures do not
 cover: submission zips, safetensors and PyTorch (.pth) checkpoints, and a trimmed score.json.
 scripts/fuzz.sh adds the committed fixtures (tests/fixtures/io, submissions/*) at run time.
 
@@ -20,7 +20,7 @@ from collections import OrderedDict
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SEEDS = os.path.join(ROOT, "fuzz", "seeds")
+SEEDS = os.path.join(ROOT, "tests", "fixtures", "fuzz-seeds")
 DATE = (2026, 1, 1, 0, 0, 0)
 
 

@@ -34,7 +34,7 @@ seeds() {
     *) ;;
   esac
   # Generated seeds (fuzz/make_seeds.py) and the inputs of past findings (regression tests).
-  ls -d fuzz/seeds/"$1"/* tests/fixtures/fuzz/"$1"/* 2>/dev/null || true
+  ls -d tests/fixtures/fuzz-seeds/"$1"/* tests/fixtures/fuzz/"$1"/* 2>/dev/null || true
 }
 
 host="$(rustc -vV | sed -n 's/^host: //p')"
