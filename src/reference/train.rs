@@ -16,6 +16,7 @@ use crate::metrics::rdm::{Dissimilarity, Rdm};
 use crate::metrics::MetricsError;
 use crate::models::weights::{self, Origin, WeightsError};
 use crate::models::Architecture;
+use crate::progress::Progress;
 use crate::submission::manifest::TrainingRecord;
 use crate::submission::parse::{EncodingPredictions, RsaPredictions};
 use crate::submission::{self, Manifest, Predictions, SubmissionError};
@@ -24,7 +25,6 @@ use ndarray::{concatenate, s, Axis};
 use serde::Serialize;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -409,18 +409,6 @@ fn layers_for(cfg: &ReferenceConfig, weights: &WeightsChoice) -> Result<Vec<Stri
     })
 }
 
-/// A bar-less progress line on a terminal (silent otherwise) for a stage without a count.
-fn stage(message: String) -> indicatif::ProgressBar {
-    let bar = if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new_spinner()
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_message(message);
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
-}
-
 /// Encoding: features of every distinct image, reduced per distinct training/test image list,
 /// then one regression per subject over both hemispheres' vertices.
 fn predict_encoding(
@@ -452,7 +440,7 @@ fn predict_encoding(
         let (train_rows, test_rows) = (&unique.rows[2 * i], &unique.rows[2 * i + 1]);
         let key = (train_rows.as_slice(), test_rows.as_slice());
         if let Entry::Vacant(slot) = reduced.entry(key) {
-            let bar = stage(format!(
+            let bar = Progress::spinner(format!(
                 "{}: reducing features for {}",
                 cfg.name, subject.id
             ));
@@ -467,13 +455,13 @@ fn predict_encoding(
                 }
                 MethodConfig::LayerRdm => unreachable!("an RSA method"),
             };
-            bar.finish_and_clear();
+            bar.finish();
             slot.insert(r);
         }
         let x = &reduced[&key];
         let views: Vec<_> = subject.train_fmri.iter().map(|(_, y)| y.view()).collect();
         let y = concatenate(Axis(1), &views).expect("hemispheres share the training images");
-        let bar = stage(format!(
+        let bar = Progress::spinner(format!(
             "{}: fitting {} vertices of {}",
             cfg.name,
             y.ncols(),
@@ -487,7 +475,7 @@ fn predict_encoding(
             } => readout::ridge(x, y.view(), *folds, ReferenceConfig::alphas(log10_alphas))?,
             _ => readout::least_squares(x, y.view())?,
         };
-        bar.finish_and_clear();
+        bar.finish();
         let mut col = 0;
         for (hemi, y) in &subject.train_fmri {
             let block = pred.slice(s![.., col..col + y.ncols()]).to_owned();
