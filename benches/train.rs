@@ -85,7 +85,13 @@ fn siamese_head(candle_conv: bool) -> f64 {
 fn cnn_scratch() -> f64 {
     let x = randn(&[128, 3, 64, 64], 1.0);
     let y = randn(&[128, 1000], 1.0);
-    let net = ScratchCnn::new(&ScratchArch::default(), Some(1000), 0).unwrap();
+    let net = ScratchCnn::new(
+        &ScratchArch::default(),
+        Some(1000),
+        0,
+        &candle_core::Device::Cpu,
+    )
+    .unwrap();
     let mut opt = AdamW::new(net.params(), AdamWConfig::default()).unwrap();
     median_epoch(|| {
         for b in 0..4 {

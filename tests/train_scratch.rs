@@ -104,6 +104,7 @@ fn cfg(epochs: usize, loss: EncodingLoss) -> ScratchConfig {
 
 fn run(split: &TrainSplit, c: &ScratchConfig, ckpt: Option<&Path>, resume: bool) -> ScratchOutcome {
     let r = ScratchRun {
+        device: candle_core::Device::Cpu,
         seed: 5,
         checkpoint_dir: ckpt.map(Path::to_path_buf),
         resume,
@@ -130,6 +131,7 @@ fn forward_matches_numpy() {
         },
         Some(4),
         9,
+        &candle_core::Device::Cpu,
     )
     .unwrap();
     let n = 2 * 3 * 15 * 15;
@@ -196,6 +198,7 @@ fn encoding_predicts_each_hemisphere_deterministically_and_resumes_bit_identical
     assert_ne!(values(&a), values(&cos));
     // A resume with another loss is refused.
     let r = ScratchRun {
+        device: candle_core::Device::Cpu,
         seed: 5,
         checkpoint_dir: Some(ck.path().to_path_buf()),
         resume: true,

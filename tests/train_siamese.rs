@@ -69,6 +69,7 @@ fn cfg(epochs: usize) -> SiameseConfig {
 
 fn run(split: &TrainSplit, epochs: usize, ckpt: Option<&Path>, resume: bool) -> SiameseOutcome {
     let opts = SiameseRun {
+        device: candle_core::Device::Cpu,
         weights: WeightsChoice::RandomInit { seed: 1 },
         seed: 4,
         checkpoint_dir: ckpt.map(Path::to_path_buf),
@@ -122,6 +123,7 @@ fn predicts_one_test_rdm_per_roi_deterministically_and_resumes_bit_identically()
 fn refuses_an_encoding_split_and_a_layer_before_the_frozen_ones() {
     let enc = TrainSplit::Encoding { subjects: vec![] };
     let opts = SiameseRun {
+        device: candle_core::Device::Cpu,
         weights: WeightsChoice::RandomInit { seed: 1 },
         seed: 0,
         checkpoint_dir: None,
@@ -174,6 +176,7 @@ fn trains_on_the_real_2019_sets_with_the_real_weights() {
     let mut c = cfg(1);
     c.layers = vec!["features.30".into()];
     let opts = SiameseRun {
+        device: candle_core::Device::Cpu,
         weights: WeightsChoice::File(weights.display().to_string()),
         seed: 0,
         checkpoint_dir: None,

@@ -3,7 +3,9 @@
 
 use super::DataArgs;
 use brainbench::benchmark::spec::DataRoots;
+use brainbench::device::DeviceChoice;
 use brainbench::reference::config::ReferenceConfig;
+use brainbench::reference::learned::LoopOverrides;
 use brainbench::reference::train::{self, TrainAllEntry, TrainOptions, TrainOutcome, TrainReport};
 use brainbench::{Error, ExitStatus};
 use clap::Args;
@@ -13,7 +15,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// The reference (`reference/<NAME>.toml`): ridge-resnet50, ridge-vgg16, devkit-alexnet,
-    /// layer-rdm-alexnet, layer-rdm-vgg16, layer-rdm-resnet50.
+    /// layer-rdm-alexnet, layer-rdm-vgg16, layer-rdm-resnet50, siamese-vgg16, cnn-scratch.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub name: Option<String>,
     /// Train every reference for each of its benchmarks whose data is present.
@@ -42,6 +44,23 @@ pub struct TrainArgs {
     /// Replace an output folder that holds another submission.
     #[arg(long)]
     pub force: bool,
+    /// Epochs, instead of the reference's (trained references: siamese-vgg16, cnn-scratch).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Training examples per batch, instead of the reference's (trained references).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Learning rate, instead of the reference's (trained references).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Continue from the checkpoints of an earlier run in the output folder's `.checkpoints/`
+    /// (bit-identical to an uninterrupted run on the CPU).
+    #[arg(long)]
+    pub resume: bool,
+    /// Where trained references train: auto (a GPU when this build has the `cuda` feature and
+    /// candle sees one, else the CPU), cpu, or cuda.
+    #[arg(long, default_value = "auto")]
+    pub device: DeviceChoice,
     /// Folder of submissions.
     #[arg(long, default_value = "submissions")]
     pub submissions: PathBuf,
@@ -63,6 +82,13 @@ pub fn train_cmd(args: &TrainArgs) -> Result<ExitStatus, Error> {
         layers: args.layers.clone(),
         out: args.out.clone(),
         force: args.force,
+        overrides: LoopOverrides {
+            epochs: args.epochs,
+            batch_size: args.batch_size,
+            lr: args.lr,
+        },
+        resume: args.resume,
+        device: args.device,
         roots: DataRoots::resolve(args.data.data_dir.as_deref()),
         submissions: args.submissions.clone(),
     };
@@ -151,6 +177,19 @@ fn print_report(r: &TrainReport) {
                 row.join(", ")
             );
         }
+    }
+    for (unit, e) in &r.epochs {
+        let layer = r
+            .chosen_layers
+            .get(unit)
+            .map_or(String::new(), |l| format!("{l}, "));
+        println!(
+            "  {unit}: {layer}best epoch {} (validation {:.4})",
+            e.epoch, e.validation
+        );
+    }
+    if let Some(log) = &r.log {
+        println!("  training log: {}", log.display());
     }
     for (subject, info) in &r.readouts {
         match info.median_alpha {

@@ -42,21 +42,32 @@ pub struct ScratchCnn {
 }
 
 /// A (weight, bias) pair drawn uniform in ±1/sqrt(fan_in).
-fn uniform_pair(rng: &mut ChaCha8Rng, w_shape: &[usize], fan_in: usize) -> Result<(Var, Var)> {
+fn uniform_pair(
+    rng: &mut ChaCha8Rng,
+    w_shape: &[usize],
+    fan_in: usize,
+    device: &Device,
+) -> Result<(Var, Var)> {
     let bound = 1.0 / (fan_in as f64).sqrt();
     let mut draw = |shape: &[usize]| -> Result<Var> {
         let n: usize = shape.iter().product();
         let v: Vec<f32> = (0..n)
             .map(|_| ((rng.random::<f64>() * 2.0 - 1.0) * bound) as f32)
             .collect();
-        Var::from_tensor(&Tensor::from_vec(v, shape, &Device::Cpu)?)
+        Var::from_tensor(&Tensor::from_vec(v, shape, device)?)
     };
     Ok((draw(w_shape)?, draw(&w_shape[..1])?))
 }
 
 impl ScratchCnn {
-    /// A freshly initialised network; `outputs` adds a linear read-out of that width.
-    pub fn new(arch: &ScratchArch, outputs: Option<usize>, seed: u64) -> Result<Self> {
+    /// A freshly initialised network on `device`; `outputs` adds a linear read-out of that
+    /// width. The draws happen on the host, so every device starts from the same weights.
+    pub fn new(
+        arch: &ScratchArch,
+        outputs: Option<usize>,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self> {
         if arch.channels.is_empty() {
             candle_core::bail!("cnn-scratch needs at least one convolution (channels = [])");
         }
@@ -65,11 +76,16 @@ impl ScratchCnn {
         let mut cin = 3;
         for (i, &c) in arch.channels.iter().enumerate() {
             let k = if i == 0 { 5 } else { 3 };
-            convs.push(uniform_pair(&mut rng, &[c, cin, k, k], cin * k * k)?);
+            convs.push(uniform_pair(
+                &mut rng,
+                &[c, cin, k, k],
+                cin * k * k,
+                device,
+            )?);
             cin = c;
         }
         let readout = match outputs {
-            Some(o) => Some(uniform_pair(&mut rng, &[o, cin], cin)?),
+            Some(o) => Some(uniform_pair(&mut rng, &[o, cin], cin, device)?),
             None => None,
         };
         Ok(ScratchCnn {

@@ -5,6 +5,8 @@
 
 use crate::benchmark::spec::{BenchmarkSpec, Kind};
 use crate::models::Architecture;
+use crate::train::engine::LoopConfig;
+use crate::train::scratch::ScratchConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -34,6 +36,14 @@ pub const REFERENCES: &[(&str, &str)] = &[
     (
         "layer-rdm-resnet50",
         include_str!("../../reference/layer-rdm-resnet50.toml"),
+    ),
+    (
+        "siamese-vgg16",
+        include_str!("../../reference/siamese-vgg16.toml"),
+    ),
+    (
+        "cnn-scratch",
+        include_str!("../../reference/cnn-scratch.toml"),
     ),
 ];
 
@@ -177,6 +187,20 @@ pub enum MethodConfig {
     },
     /// RSA: one layer's RDM per target, the layer chosen on the training image sets.
     LayerRdm,
+    /// RSA: the pretrained network fine-tuned so that `1 − Pearson` of a layer's features
+    /// matches the training RDMs ([`crate::train::siamese`]); `[network]`'s layers are the
+    /// candidates, one chosen per ROI on held-out training pairs.
+    Siamese {
+        /// The last fixed layer; its activations are computed once.
+        frozen_through: String,
+        /// Fraction of each training set's images held out for validation.
+        validation_fraction: f64,
+        /// The training loop (`[method.train]`).
+        train: LoopConfig,
+    },
+    /// Encoding and RSA: a small CNN trained from random initialisation
+    /// ([`crate::train::scratch`]); it has no `[network]`.
+    Scratch(ScratchConfig),
 }
 
 impl MethodConfig {
@@ -186,14 +210,54 @@ impl MethodConfig {
             MethodConfig::Ridge { .. } => "ridge",
             MethodConfig::Devkit { .. } => "devkit",
             MethodConfig::LayerRdm => "layer-rdm",
+            MethodConfig::Siamese { .. } => "siamese",
+            MethodConfig::Scratch(_) => "scratch",
         }
     }
 
-    /// The benchmark kind it predicts for.
-    pub fn kind(&self) -> Kind {
+    /// The benchmark kinds it predicts for.
+    pub fn kinds(&self) -> &'static [Kind] {
         match self {
-            MethodConfig::Ridge { .. } | MethodConfig::Devkit { .. } => Kind::Encoding,
-            MethodConfig::LayerRdm => Kind::Rsa,
+            MethodConfig::Ridge { .. } | MethodConfig::Devkit { .. } => &[Kind::Encoding],
+            MethodConfig::LayerRdm | MethodConfig::Siamese { .. } => &[Kind::Rsa],
+            MethodConfig::Scratch(_) => &[Kind::Encoding, Kind::Rsa],
+        }
+    }
+
+    /// Whether it predicts for benchmarks of `kind`.
+    pub fn serves(&self, kind: Kind) -> bool {
+        self.kinds().contains(&kind)
+    }
+
+    /// Its kinds as prose: "encoding", "RSA", "encoding and RSA".
+    fn kinds_text(&self) -> String {
+        let k: Vec<String> = self.kinds().iter().map(|k| k.to_string()).collect();
+        k.join(" and ")
+    }
+
+    /// Whether it trains network weights (epochs, checkpoints, a training log).
+    pub fn is_learned(&self) -> bool {
+        matches!(
+            self,
+            MethodConfig::Siamese { .. } | MethodConfig::Scratch(_)
+        )
+    }
+
+    /// Its training loop, for the methods that train weights.
+    pub fn loop_config(&self) -> Option<&LoopConfig> {
+        match self {
+            MethodConfig::Siamese { train, .. } => Some(train),
+            MethodConfig::Scratch(c) => Some(&c.train),
+            _ => None,
+        }
+    }
+
+    /// Its training loop, to override from the command line.
+    pub fn loop_config_mut(&mut self) -> Option<&mut LoopConfig> {
+        match self {
+            MethodConfig::Siamese { train, .. } => Some(train),
+            MethodConfig::Scratch(c) => Some(&mut c.train),
+            _ => None,
         }
     }
 }
@@ -210,10 +274,11 @@ pub struct ReferenceConfig {
     pub description: String,
     /// The benchmarks `bench train --all` trains it for, where their data is present.
     pub benchmarks: Vec<String>,
-    /// The seed (random initialisation, cross-validation folds).
+    /// The seed (random initialisation, cross-validation folds, batch order, dropout).
     pub seed: u64,
-    /// The network.
-    pub network: NetworkConfig,
+    /// The pretrained network; absent for a network trained from scratch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkConfig>,
     /// The read-out.
     pub method: MethodConfig,
 }
@@ -253,23 +318,46 @@ impl ReferenceConfig {
                 cfg.name
             )));
         }
-        let net = &cfg.network;
-        for layers in std::iter::once(&net.layers).chain(&net.layers_with_classifier) {
-            check_layers(net.architecture, layers)?;
-        }
-        if net.batch_size == 0 {
-            return Err(invalid("batch_size must be at least 1".into()));
+        match (&cfg.network, &cfg.method) {
+            (Some(_), MethodConfig::Scratch(_)) => {
+                return Err(invalid(
+                    "a scratch reference trains its own network: remove [network]".into(),
+                ));
+            }
+            (None, MethodConfig::Scratch(_)) => {}
+            (None, m) => {
+                return Err(invalid(format!(
+                    "a {} reference needs a [network] table",
+                    m.name()
+                )));
+            }
+            (Some(net), m) => {
+                for layers in std::iter::once(&net.layers).chain(&net.layers_with_classifier) {
+                    check_layers(net.architecture, layers)?;
+                }
+                if net.batch_size == 0 {
+                    return Err(invalid("batch_size must be at least 1".into()));
+                }
+                if matches!(m, MethodConfig::Siamese { .. })
+                    && net.architecture != Architecture::Vgg16
+                {
+                    return Err(invalid("the siamese method fine-tunes VGG-16 only".into()));
+                }
+            }
         }
         for b in &cfg.benchmarks {
             let spec = BenchmarkSpec::built_in(b).map_err(|e| invalid(e.to_string()))?;
-            if spec.kind() != cfg.method.kind() {
+            if !cfg.method.serves(spec.kind()) {
                 return Err(invalid(format!(
                     "benchmark '{b}' is a {} benchmark; a {} reference predicts for {} ones",
                     spec.kind(),
                     cfg.method.name(),
-                    cfg.method.kind()
+                    cfg.method.kinds_text()
                 )));
             }
+        }
+        if let Some(l) = cfg.method.loop_config() {
+            l.validate().map_err(|e| invalid(e.to_string()))?;
         }
         match &cfg.method {
             MethodConfig::Ridge {
@@ -291,13 +379,13 @@ impl ReferenceConfig {
 
     /// Checks that this reference can serve `spec`.
     pub fn check_serves(&self, spec: &BenchmarkSpec) -> Result<(), ConfigError> {
-        if spec.kind() == self.method.kind() {
+        if self.method.serves(spec.kind()) {
             return Ok(());
         }
         let others: Vec<String> = REFERENCES
             .iter()
             .filter_map(|(n, t)| Self::parse(n, t).ok())
-            .filter(|r| r.method.kind() == spec.kind())
+            .filter(|r| r.method.serves(spec.kind()))
             .map(|r| r.name)
             .collect();
         Err(ConfigError::WrongBenchmark {
@@ -307,7 +395,7 @@ impl ReferenceConfig {
             method: self.method.name(),
             serves: format!(
                 "{} benchmarks ({})",
-                self.method.kind(),
+                self.method.kinds_text(),
                 self.benchmarks.join(", ")
             ),
             hint: format!(
@@ -316,6 +404,14 @@ impl ReferenceConfig {
                 others.join(", ")
             ),
         })
+    }
+
+    /// The pretrained network. [`ReferenceConfig::parse`] guarantees one for every method but
+    /// `scratch`, which never asks.
+    pub fn network(&self) -> &NetworkConfig {
+        self.network
+            .as_ref()
+            .expect("parse refuses a pretrained-network method without [network]")
     }
 
     /// The alphas of a ridge reference.

@@ -9,6 +9,7 @@ pub mod baselines;
 pub mod config;
 pub mod extract;
 pub mod layer_rdm;
+pub mod learned;
 pub mod readout;
 pub mod train;
 

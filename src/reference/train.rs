@@ -3,15 +3,20 @@
 //! `[training]` record in the manifest (configuration, weights and their SHA-256, seed, device,
 //! wall time, tool version, and the layers chosen).
 
-use super::config::{check_layers, ConfigError, IfWeightsMissing, MethodConfig, ReferenceConfig};
+use super::config::{
+    check_layers, ConfigError, IfWeightsMissing, MethodConfig, NetworkConfig, ReferenceConfig,
+};
 use super::extract::{layer_features, select_rows, UniqueImages};
 use super::layer_rdm::{choose_layers, LayerChoice};
+use super::learned::{self, EpochChoice, LoopOverrides};
 use super::readout::{self, Reduced, RegressionSummary};
 use super::TEAM;
 use crate::benchmark::dataset::{Dataset, DatasetError, TrainSplit};
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots, SpecError};
+use crate::device::{DeviceChoice, DeviceError};
 use crate::features::{Extractor, FeaturesError, WeightsChoice};
 use crate::fit::FitError;
+use crate::io::IoError;
 use crate::metrics::rdm::{Dissimilarity, Rdm};
 use crate::metrics::MetricsError;
 use crate::models::weights::{self, Origin, WeightsError};
@@ -62,6 +67,27 @@ pub enum TrainError {
     /// Writing the submission.
     #[error(transparent)]
     Submission(#[from] SubmissionError),
+    /// Training a network failed (NaN loss, a checkpoint from another run, bad data).
+    #[error(transparent)]
+    Learn(#[from] crate::train::TrainError),
+    /// The device asked for is not available.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// An option that does not apply to this reference.
+    #[error("{reference} {what}, so {option} does not apply to it\n  hint: {option} applies to: {applies_to}")]
+    NotApplicable {
+        /// The reference.
+        reference: String,
+        /// The option(s) given.
+        option: String,
+        /// Why not (e.g. "trains no network weights").
+        what: String,
+        /// The references it does apply to, comma-separated.
+        applies_to: String,
+    },
+    /// Writing the training log.
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// `--out` holds something else.
     #[error("{path}: {found}; refusing to overwrite it with {reference} for {benchmark}\n  hint: choose another --out, or pass --force to replace it")]
     OutOccupied {
@@ -91,10 +117,13 @@ impl TrainError {
             TrainError::Dataset(e) => e.exit_status(),
             TrainError::Features(e) => e.exit_status(),
             TrainError::Submission(e) => e.exit_status(),
+            TrainError::Learn(e) => e.exit_status(),
+            TrainError::Device(e) => e.exit_status(),
             TrainError::Fit(_) | TrainError::Metrics(_) => ExitStatus::Internal,
-            TrainError::WeightsMissing { .. } | TrainError::OutOccupied { .. } => {
-                ExitStatus::InvalidInput
-            }
+            TrainError::WeightsMissing { .. }
+            | TrainError::OutOccupied { .. }
+            | TrainError::NotApplicable { .. }
+            | TrainError::Io(_) => ExitStatus::InvalidInput,
         }
     }
 }
@@ -116,6 +145,12 @@ pub struct TrainOptions {
     pub out: Option<PathBuf>,
     /// Replace an `--out` that holds another submission.
     pub force: bool,
+    /// `--epochs`, `--batch-size`, `--lr` for the references that train weights.
+    pub overrides: LoopOverrides,
+    /// Continue from the checkpoints of an earlier run in the output folder.
+    pub resume: bool,
+    /// Where trained references train (the others extract features on the CPU).
+    pub device: DeviceChoice,
     /// Where the benchmarks' data is.
     pub roots: DataRoots,
     /// The `submissions/` folder.
@@ -145,6 +180,15 @@ pub struct TrainReport {
     /// Encoding references: per subject, the read-out's column count and median α.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub readouts: BTreeMap<String, ReadoutInfo>,
+    /// Trained references: per subject or ROI, the epoch chosen on held-out training data.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub epochs: BTreeMap<String, EpochChoice>,
+    /// Trained references: the chosen layer per ROI (Siamese).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub chosen_layers: BTreeMap<String, String>,
+    /// Trained references: the training log (CSV, one row per epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<PathBuf>,
 }
 
 /// The manifest's `[training]` record, without the configuration.
@@ -193,15 +237,8 @@ pub fn default_out(submissions: &Path, reference: &str, benchmark: &str) -> Path
 /// Trains `cfg` for `opts.benchmark` and writes the submission.
 pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, TrainError> {
     let started = Instant::now();
-    let mut cfg = cfg.clone();
-    if let Some(seed) = opts.seed {
-        cfg.seed = seed;
-    }
-    if let Some(layers) = &opts.layers {
-        check_layers(cfg.network.architecture, layers)?;
-        cfg.network.layers = layers.clone();
-        cfg.network.layers_with_classifier = None;
-    }
+    let cfg = configure(cfg, opts)?;
+    let (device, device_name) = learned::resolve_device(opts.device)?;
     let spec = BenchmarkSpec::built_in(&opts.benchmark)?;
     cfg.check_serves(&spec)?;
     let out = opts
@@ -210,54 +247,71 @@ pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, 
         .unwrap_or_else(|| default_out(&opts.submissions, &cfg.name, &spec.name));
     check_out(&out, &cfg.name, &spec.name, opts.force)?;
     let mut warnings = Vec::new();
-    let weights = choose_weights(&cfg, opts, &mut warnings)?;
+    let weights = match &cfg.network {
+        Some(net) => Some(choose_weights(&cfg, net, opts, &mut warnings)?),
+        None => None,
+    };
     let dataset = Dataset::open(&spec, &opts.roots)?;
     let split = dataset.train_split()?;
-    let layers = layers_for(&cfg, &weights)?;
-    let extractor = Extractor::new(cfg.network.architecture, &weights, &layers)?;
-    let mut model = cfg.model.clone();
-    if let Origin::RandomInit { seed } = extractor.origin {
-        model.push_str(&format!(" (random init, seed {seed})"));
-    }
-    if cfg.network.layers_with_classifier.is_some() && layers == cfg.network.layers {
-        model.push_str(" (conv layers only)");
-    }
-    let input_size = cfg.network.input_size(&spec.name);
 
-    let mut layer_choice = None;
-    let mut readouts = BTreeMap::new();
-    let predictions = match (&cfg.method, &split) {
-        (MethodConfig::LayerRdm, TrainSplit::Rsa { .. }) => {
-            let (p, choice) = predict_layer_rdm(&extractor, &split, &layers, &cfg, input_size)?;
-            layer_choice = Some(choice);
-            p
+    let fitted = if cfg.method.is_learned() {
+        let l = learned::fit(
+            &cfg,
+            weights,
+            &split,
+            &spec.name,
+            &out,
+            opts.resume,
+            (&device, &device_name),
+        )?;
+        Fitted {
+            predictions: l.predictions,
+            origin: l.origin,
+            device: l.device,
+            input_size: l.input_size,
+            layers: l.layers,
+            chosen_layers: l.chosen_layers,
+            epochs: l.epochs,
+            log: l.log,
+            layer_choice: None,
+            readouts: BTreeMap::new(),
+            conv_only: false,
         }
-        (_, TrainSplit::Encoding { .. }) => {
-            let (p, info) = predict_encoding(&extractor, &split, &layers, &cfg, input_size)?;
-            readouts = info;
-            p
-        }
-        _ => unreachable!("check_serves matched the method's kind to the benchmark's"),
+    } else {
+        let weights = weights.expect("parse gives every pretrained-network method a [network]");
+        fit_pretrained(&cfg, &weights, &split, &spec.name)?
     };
 
-    let (weights_name, weights_sha256) = match &extractor.origin {
-        Origin::File { path, sha256 } => (
+    let mut model = cfg.model.clone();
+    if let Some(Origin::RandomInit { seed }) = &fitted.origin {
+        model.push_str(&format!(" (random init, seed {seed})"));
+    }
+    if fitted.conv_only {
+        model.push_str(" (conv layers only)");
+    }
+    let (weights_name, weights_sha256) = match &fitted.origin {
+        Some(Origin::File { path, sha256 }) => (
             path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into(),
             ),
             Some(sha256.clone()),
         ),
-        Origin::RandomInit { .. } => ("random-init".to_string(), None),
+        Some(Origin::RandomInit { .. }) => ("random-init".to_string(), None),
+        None => ("none (trained from scratch)".to_string(), None),
     };
     let summary = TrainingRecordSummary {
         weights: weights_name,
         weights_sha256,
         seed: cfg.seed,
-        device: "cpu".to_string(),
-        input_size,
-        layers: layers.clone(),
+        device: fitted.device.clone(),
+        input_size: fitted.input_size,
+        layers: fitted.layers.clone(),
         wall_seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+    };
+    let chosen_layers = match &fitted.layer_choice {
+        Some(c) => c.chosen.clone(),
+        None => fitted.chosen_layers.clone(),
     };
     let record = TrainingRecord {
         reference: cfg.name.clone(),
@@ -267,12 +321,14 @@ pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, 
         wall_seconds: summary.wall_seconds,
         weights: summary.weights.clone(),
         weights_sha256: summary.weights_sha256.clone(),
-        input_size,
-        layers: layers.clone(),
-        chosen_layers: layer_choice
-            .as_ref()
-            .map(|c| c.chosen.clone())
-            .unwrap_or_default(),
+        input_size: fitted.input_size,
+        layers: fitted.layers.clone(),
+        chosen_layers: chosen_layers.clone(),
+        chosen_epochs: fitted
+            .epochs
+            .iter()
+            .map(|(unit, e)| (unit.clone(), e.epoch))
+            .collect(),
         config: toml::Table::try_from(&cfg).expect("a reference configuration is a table"),
     };
     let manifest = Manifest {
@@ -285,7 +341,12 @@ pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, 
         predictions_from_data: None,
         training: Some(record),
     };
-    let written = submission::write::write(&out, &manifest, &predictions)?;
+    let written = submission::write::write(&out, &manifest, &fitted.predictions)?;
+    let log = if cfg.method.is_learned() {
+        Some(learned::write_log(&out, &fitted.log)?)
+    } else {
+        None
+    };
     Ok(TrainReport {
         reference: cfg.name.clone(),
         benchmark: spec.name.clone(),
@@ -294,6 +355,137 @@ pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, 
         written,
         record: summary,
         warnings,
+        layer_choice: fitted.layer_choice,
+        readouts: fitted.readouts,
+        epochs: fitted.epochs,
+        chosen_layers: if cfg.method.is_learned() {
+            chosen_layers
+        } else {
+            BTreeMap::new()
+        },
+        log,
+    })
+}
+
+/// The reference's configuration with the command line's overrides, refusing the options that
+/// do not apply to it.
+fn configure(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<ReferenceConfig, TrainError> {
+    let mut cfg = cfg.clone();
+    let not_applicable = |option: &str, what: &str, names: Vec<String>| TrainError::NotApplicable {
+        reference: cfg.name.clone(),
+        option: option.to_string(),
+        what: what.to_string(),
+        applies_to: names.join(", "),
+    };
+    let references_where = |keep: fn(&ReferenceConfig) -> bool| -> Vec<String> {
+        ReferenceConfig::all()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(keep)
+            .map(|r| r.name)
+            .collect()
+    };
+    let learned_names = || references_where(|r| r.method.is_learned());
+    if let Some(seed) = opts.seed {
+        cfg.seed = seed;
+    }
+    if opts.overrides.any() && !opts.overrides.apply(&mut cfg.method) {
+        return Err(not_applicable(
+            "--epochs, --batch-size and --lr",
+            "trains no network weights",
+            learned_names(),
+        ));
+    }
+    if opts.resume && !cfg.method.is_learned() {
+        return Err(not_applicable(
+            "--resume",
+            "trains no network weights",
+            learned_names(),
+        ));
+    }
+    let pretrained_names = || references_where(|r| r.network.is_some());
+    match (&mut cfg.network, &opts.layers) {
+        (Some(net), Some(layers)) => {
+            check_layers(net.architecture, layers)?;
+            net.layers = layers.clone();
+            net.layers_with_classifier = None;
+        }
+        (None, Some(_)) => {
+            return Err(not_applicable(
+                "--layers",
+                "has no pretrained network",
+                pretrained_names(),
+            ))
+        }
+        (None, None) if opts.weights.is_some() || opts.random_init => {
+            return Err(not_applicable(
+                "--weights and --random-init",
+                "has no pretrained network",
+                pretrained_names(),
+            ))
+        }
+        _ => {}
+    }
+    if let Some(l) = cfg.method.loop_config() {
+        l.validate()?;
+    }
+    Ok(cfg)
+}
+
+/// What a reference produced, before it is written.
+struct Fitted {
+    predictions: Predictions,
+    /// The pretrained weights' origin; `None` for a network trained from scratch.
+    origin: Option<Origin>,
+    device: String,
+    input_size: usize,
+    layers: Vec<String>,
+    /// Per ROI, the layer chosen by a trained reference.
+    chosen_layers: BTreeMap<String, String>,
+    epochs: BTreeMap<String, EpochChoice>,
+    log: Vec<crate::train::log::EpochReport>,
+    layer_choice: Option<LayerChoice>,
+    readouts: BTreeMap<String, ReadoutInfo>,
+    /// The configuration's classifier layers were dropped (the weights hold none).
+    conv_only: bool,
+}
+
+/// The references that read out a pretrained network's features (ridge, devkit, layer RDM).
+fn fit_pretrained(
+    cfg: &ReferenceConfig,
+    weights: &WeightsChoice,
+    split: &TrainSplit,
+    benchmark: &str,
+) -> Result<Fitted, TrainError> {
+    let net = cfg.network();
+    let layers = layers_for(net, weights)?;
+    let extractor = Extractor::new(net.architecture, weights, &layers)?;
+    let input_size = net.input_size(benchmark);
+    let mut layer_choice = None;
+    let mut readouts = BTreeMap::new();
+    let predictions = match (&cfg.method, split) {
+        (MethodConfig::LayerRdm, TrainSplit::Rsa { .. }) => {
+            let (p, choice) = predict_layer_rdm(&extractor, split, &layers, cfg, input_size)?;
+            layer_choice = Some(choice);
+            p
+        }
+        (_, TrainSplit::Encoding { .. }) => {
+            let (p, info) = predict_encoding(&extractor, split, &layers, cfg, input_size)?;
+            readouts = info;
+            p
+        }
+        _ => unreachable!("check_serves matched the method's kind to the benchmark's"),
+    };
+    Ok(Fitted {
+        predictions,
+        conv_only: net.layers_with_classifier.is_some() && layers == net.layers,
+        origin: Some(extractor.origin),
+        device: "cpu".to_string(),
+        input_size,
+        layers,
+        chosen_layers: BTreeMap::new(),
+        epochs: BTreeMap::new(),
+        log: Vec::new(),
         layer_choice,
         readouts,
     })
@@ -315,10 +507,16 @@ fn check_out(out: &Path, reference: &str, benchmark: &str, force: bool) -> Resul
         return Err(occupied("it is a file, not a folder".into()));
     }
     if !out.join(submission::MANIFEST).exists() {
-        let empty = std::fs::read_dir(out)
-            .map(|mut d| d.next().is_none())
+        // A run stopped before writing (a NaN loss, an interrupt) leaves only its checkpoints and
+        // log, which `--resume` continues from.
+        let ours = [learned::CHECKPOINT_DIR, learned::LOG_FILE];
+        let only_ours = std::fs::read_dir(out)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .all(|e| ours.iter().any(|o| e.file_name() == *o))
+            })
             .unwrap_or(false);
-        return if empty {
+        return if only_ours {
             Ok(())
         } else {
             Err(occupied("it holds files but no submission.toml".into()))
@@ -345,19 +543,19 @@ fn check_out(out: &Path, reference: &str, benchmark: &str, force: bool) -> Resul
 /// initialisation (with a warning) where the file allows it.
 fn choose_weights(
     cfg: &ReferenceConfig,
+    net: &NetworkConfig,
     opts: &TrainOptions,
     warnings: &mut Vec<String>,
 ) -> Result<WeightsChoice, TrainError> {
-    let arch = cfg.network.architecture;
+    let arch = net.architecture;
     if opts.random_init {
         return Ok(WeightsChoice::RandomInit { seed: cfg.seed });
     }
-    let name = opts.weights.as_ref().unwrap_or(&cfg.network.weights);
+    let name = opts.weights.as_ref().unwrap_or(&net.weights);
     match weights::resolve(name, arch) {
         Ok(path) => Ok(WeightsChoice::File(path.display().to_string())),
         Err(e @ WeightsError::NotFound { .. })
-            if opts.weights.is_none()
-                && cfg.network.if_weights_missing == IfWeightsMissing::RandomInit =>
+            if opts.weights.is_none() && net.if_weights_missing == IfWeightsMissing::RandomInit =>
         {
             warnings.push(format!(
                 "{e}\n  so {} uses a random initialisation (seed {}), labelled \"random init\"; for the real model: {}",
@@ -391,9 +589,9 @@ fn how_to_get(arch: Architecture) -> String {
 
 /// The layers to read out: the configuration's, or its `layers_with_classifier` when the weights
 /// hold the classifier.
-fn layers_for(cfg: &ReferenceConfig, weights: &WeightsChoice) -> Result<Vec<String>, TrainError> {
-    let Some(full) = &cfg.network.layers_with_classifier else {
-        return Ok(cfg.network.layers.clone());
+fn layers_for(net: &NetworkConfig, weights: &WeightsChoice) -> Result<Vec<String>, TrainError> {
+    let Some(full) = &net.layers_with_classifier else {
+        return Ok(net.layers.clone());
     };
     let has_classifier = match weights {
         WeightsChoice::RandomInit { .. } => true,
@@ -405,7 +603,7 @@ fn layers_for(cfg: &ReferenceConfig, weights: &WeightsChoice) -> Result<Vec<Stri
     Ok(if has_classifier {
         full.clone()
     } else {
-        cfg.network.layers.clone()
+        net.layers.clone()
     })
 }
 
@@ -431,7 +629,7 @@ fn predict_encoding(
         &unique.paths,
         layers,
         input_size,
-        cfg.network.batch_size,
+        cfg.network().batch_size,
     )?;
     let mut reduced: HashMap<(&[usize], &[usize]), Reduced> = HashMap::new();
     let mut blocks = EncodingPredictions::new();
@@ -453,7 +651,7 @@ fn predict_encoding(
                 MethodConfig::Devkit { components } => {
                     readout::standardised_pca(&train, &test, *components)?
                 }
-                MethodConfig::LayerRdm => unreachable!("an RSA method"),
+                _ => unreachable!("predict_encoding serves the ridge and devkit methods"),
             };
             bar.finish();
             slot.insert(r);
@@ -504,7 +702,7 @@ fn predict_layer_rdm(
     else {
         unreachable!("called for RSA splits")
     };
-    let batch = cfg.network.batch_size;
+    let batch = cfg.network().batch_size;
     // One set at a time: early layers of 118 images at 224 px are hundreds of megabytes.
     let set_features = sets
         .iter()

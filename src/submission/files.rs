@@ -23,8 +23,9 @@ pub struct PredictionFile {
 /// The prediction files of a submission by normalised relative name (`subj01/lh_pred_test.npy`).
 pub type PredictionFiles = BTreeMap<String, PredictionFile>;
 
-/// Files in a submission folder that are not predictions.
-const NOT_PREDICTIONS: &[&str] = &[MANIFEST, "score.json", "README.md"];
+/// Files in a submission folder that are not predictions (`train_log.csv`: `bench train`'s
+/// training log).
+const NOT_PREDICTIONS: &[&str] = &[MANIFEST, "score.json", "README.md", "train_log.csv"];
 
 /// Deepest folder nesting searched inside a submission.
 const MAX_DEPTH: usize = 4;

@@ -57,6 +57,9 @@ pub struct TrainingRecord {
     /// Per target ROI, the layer chosen on the training data (layer-RDM references).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chosen_layers: BTreeMap<String, String>,
+    /// Per subject or ROI, the epoch chosen on held-out training data (trained references).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chosen_epochs: BTreeMap<String, usize>,
     /// The reference's configuration as used (after command-line overrides).
     pub config: toml::Table,
 }
@@ -196,6 +199,7 @@ mod tests {
                 input_size: 112,
                 layers: vec!["features.30".into()],
                 chosen_layers: BTreeMap::from([("EVC".into(), "features.9".into())]),
+                chosen_epochs: BTreeMap::from([("EVC".into(), 4)]),
                 config: toml::from_str("name = \"ridge-vgg16\"\n[method]\nkind = \"ridge\"\n")
                     .unwrap(),
             }),

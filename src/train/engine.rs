@@ -29,7 +29,7 @@ pub trait Trainable {
     fn validate(&self) -> candle_core::Result<f64>;
 }
 
-/// The loop's settings: the `[fit.train]` table of a reference's configuration.
+/// The loop's settings: the `[method.train]` table of a reference's configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoopConfig {
@@ -187,11 +187,18 @@ pub fn train(
     if let Some(path) = &run.resume {
         let (found, state) = checkpoint::load(path)?;
         checkpoint::check_compatible(path, &found, &run.name, &run.fingerprint, run.seed, &shapes)?;
-        for ((_, p), t) in params.iter().zip(&state.params) {
-            p.set(t)?;
+        // Checkpoints are read onto the host; the model may live on a GPU.
+        let device = params
+            .first()
+            .map_or(candle_core::Device::Cpu, |(_, p)| p.device().clone());
+        let on = |ts: Vec<Tensor>| -> candle_core::Result<Vec<Tensor>> {
+            ts.iter().map(|t| t.to_device(&device)).collect()
+        };
+        for ((_, p), t) in params.iter().zip(on(state.params)?) {
+            p.set(&t)?;
         }
-        opt.set_state(found.step, state.m, state.v);
-        best = state.best;
+        opt.set_state(found.step, on(state.m)?, on(state.v)?);
+        best = on(state.best)?;
         meta = found;
     }
     let mut stopped_early = meta.bad_epochs >= cfg.patience;

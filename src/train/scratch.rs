@@ -38,7 +38,7 @@ pub enum EncodingLoss {
     Cosine,
 }
 
-/// The `[fit]` table of `reference/cnn-scratch.toml`.
+/// The `[method]` table of `reference/cnn-scratch.toml` (besides its `kind`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScratchConfig {
@@ -72,15 +72,29 @@ impl Default for ScratchConfig {
     }
 }
 
-/// Seed and checkpoint files of a run.
-#[derive(Debug, Clone, Default)]
+/// Seed, device and checkpoint files of a run.
+#[derive(Debug, Clone)]
 pub struct ScratchRun {
+    /// Where the network trains (the data are moved there once).
+    pub device: Device,
     /// The seed of initialisation, validation split, batch order and dropout.
     pub seed: u64,
     /// A folder for one checkpoint per subject or ROI (`<subject|roi>.safetensors`).
     pub checkpoint_dir: Option<PathBuf>,
     /// Continue from the checkpoints in `checkpoint_dir` where they exist.
     pub resume: bool,
+}
+
+impl Default for ScratchRun {
+    /// Seed 0 on the CPU, without checkpoints.
+    fn default() -> Self {
+        ScratchRun {
+            device: Device::Cpu,
+            seed: 0,
+            checkpoint_dir: None,
+            resume: false,
+        }
+    }
 }
 
 /// The chosen epoch of one subject or ROI.
@@ -114,8 +128,8 @@ pub struct ScratchOutcome {
     pub log: Vec<EpochReport>,
 }
 
-/// The images, preprocessed, as a (n, 3, side, side) tensor.
-pub fn load_images(paths: &[PathBuf], side: usize) -> Result<Tensor> {
+/// The images, preprocessed, as a (n, 3, side, side) tensor on `device`.
+pub fn load_images(paths: &[PathBuf], side: usize, device: &Device) -> Result<Tensor> {
     let pre = Preprocess::imagenet(side);
     let mut flat = Vec::with_capacity(paths.len() * 3 * side * side);
     for p in paths {
@@ -128,7 +142,7 @@ pub fn load_images(paths: &[PathBuf], side: usize) -> Result<Tensor> {
     Ok(Tensor::from_vec(
         flat,
         (paths.len(), 3, side, side),
-        &Device::Cpu,
+        device,
     )?)
 }
 
@@ -184,15 +198,20 @@ fn fit_rsa(
         siamese::rsa_parts(split, NAME, &cfg.train, cfg.validation_fraction)?;
     let all: Vec<PathBuf> = sets.iter().flat_map(|s| s.images.clone()).collect();
     let data = PairData::new(
-        load_images(&all, cfg.input_size)?,
+        load_images(&all, cfg.input_size, &run.device)?,
         sets,
         cfg.validation_fraction,
         run.seed,
     );
-    let test = load_images(test_images, cfg.input_size)?;
+    let test = load_images(test_images, cfg.input_size, &run.device)?;
     let (mut rdms, mut choices, mut log) = (Vec::new(), Vec::new(), Vec::new());
     for (t, target) in targets.iter().enumerate() {
-        let net = ScratchCnn::new(&cfg.arch, None, derive_seed(run.seed, 2, t as u64))?;
+        let net = ScratchCnn::new(
+            &cfg.arch,
+            None,
+            derive_seed(run.seed, 2, t as u64),
+            &run.device,
+        )?;
         let (checkpoint, resume) =
             siamese::run_files(run.checkpoint_dir.as_ref(), target, run.resume);
         let opts = RunOptions {
@@ -356,13 +375,14 @@ fn fit_encoding(
         let yt = Tensor::from_vec(
             z.iter().copied().collect::<Vec<f32>>(),
             z.dim(),
-            &Device::Cpu,
+            &run.device,
         )?;
-        let x = load_images(&subj.train_images, cfg.input_size)?;
+        let x = load_images(&subj.train_images, cfg.input_size, &run.device)?;
         let net = ScratchCnn::new(
             &cfg.arch,
             Some(z.ncols()),
             derive_seed(run.seed, 4, s as u64),
+            &run.device,
         )?;
         let model = Encoder {
             net: &net,
@@ -384,7 +404,7 @@ fn fit_encoding(
         let outcome = engine::train(&model, &cfg.train, &opts, progress)?;
         let pred = to_array(&predict(
             &net,
-            &load_images(&subj.test_images, cfg.input_size)?,
+            &load_images(&subj.test_images, cfg.input_size, &run.device)?,
         )?)?;
         let pred = pred * &sd + &mean;
         let mut col = 0;

@@ -35,7 +35,8 @@ use std::path::PathBuf;
 /// The reference's name.
 pub const NAME: &str = "siamese-vgg16";
 
-/// The `[fit]` table of `reference/siamese-vgg16.toml`.
+/// What `fit_siamese` trains: built by `bench train` from `reference/siamese-vgg16.toml`'s
+/// `[network]` (input size, candidate layers) and `[method]` tables.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SiameseConfig {
@@ -69,9 +70,12 @@ impl Default for SiameseConfig {
     }
 }
 
-/// Where the weights come from and where checkpoints go.
+/// Where the weights come from, where training runs and where checkpoints go.
 #[derive(Debug, Clone)]
 pub struct SiameseRun<'a> {
+    /// Where the trained layers run (the frozen layers' activations are computed on the CPU
+    /// once and moved there).
+    pub device: Device,
     /// The VGG-16 weights.
     pub weights: WeightsChoice,
     /// The seed of the validation split, batch order and checkpoints.
@@ -108,6 +112,8 @@ pub struct SiameseOutcome {
     pub choices: Vec<RoiChoice>,
     /// Every epoch of every run.
     pub log: Vec<EpochReport>,
+    /// The pretrained weights it started from.
+    pub origin: crate::models::weights::Origin,
 }
 
 /// VGG-16's `features` modules: a 3x3 convolution (padding 1), a ReLU, or a 2/2 max-pool.
@@ -170,7 +176,12 @@ pub(crate) fn embed_all(e: &dyn Embedder, x: &Tensor) -> candle_core::Result<Ten
 }
 
 impl Head {
-    fn new(tensors: &HashMap<String, Tensor>, from: usize, to: usize) -> Result<Self> {
+    fn new(
+        tensors: &HashMap<String, Tensor>,
+        from: usize,
+        to: usize,
+        device: &Device,
+    ) -> Result<Self> {
         let modules = vgg16_modules();
         let mut ops = Vec::new();
         for (i, m) in modules.iter().enumerate().take(to + 1).skip(from) {
@@ -181,7 +192,9 @@ impl Head {
                         let t = tensors.get(&name).ok_or_else(|| {
                             TrainError::BadData(format!("the VGG-16 weights lack `{name}`"))
                         })?;
-                        Ok(Var::from_tensor(&t.to_dtype(DType::F32)?.copy()?)?)
+                        Ok(Var::from_tensor(
+                            &t.to_dtype(DType::F32)?.to_device(device)?.copy()?,
+                        )?)
                     };
                     Some((get("weight")?, get("bias")?))
                 }
@@ -381,13 +394,13 @@ fn split_sets(set_sizes: &[usize], fraction: f64, seed: u64) -> (Vec<usize>, Vec
     (train, held)
 }
 
-fn to_tensor(m: &ndarray::Array2<f32>, shape: &[usize]) -> Result<Tensor> {
+fn to_tensor(m: &ndarray::Array2<f32>, shape: &[usize], device: &Device) -> Result<Tensor> {
     let mut dims = vec![m.nrows()];
     dims.extend_from_slice(shape);
     Ok(Tensor::from_vec(
         m.iter().copied().collect::<Vec<f32>>(),
         dims,
-        &Device::Cpu,
+        device,
     )?)
 }
 
@@ -551,7 +564,7 @@ pub fn fit_siamese(
             16,
             run.cache,
         )?;
-        to_tensor(&mats[0], &shapes[0])
+        to_tensor(&mats[0], &shapes[0], &run.device)
     };
     let all_train: Vec<PathBuf> = sets.iter().flat_map(|s| s.images.clone()).collect();
     let data = PairData::new(
@@ -566,12 +579,13 @@ pub fn fit_siamese(
         rdms: Vec::new(),
         choices: Vec::new(),
         log: Vec::new(),
+        origin: weights.origin.clone(),
     };
     for target in targets {
         let mut best: Option<(RoiChoice, Rdm)> = None;
         let mut cand_log = Vec::new();
         for (&to, layer) in candidates.iter().zip(&cfg.layers) {
-            let head = Head::new(&weights.tensors, frozen + 1, to)?;
+            let head = Head::new(&weights.tensors, frozen + 1, to, &run.device)?;
             let (checkpoint, resume) = run_files(
                 run.checkpoint_dir.as_ref(),
                 &format!("{target}-{layer}"),
@@ -632,7 +646,7 @@ mod tests {
         let outs = net
             .forward_layers(&x, &["features.16".into(), "features.30".into()])
             .unwrap();
-        let head = Head::new(&w.tensors, 17, 30).unwrap();
+        let head = Head::new(&w.tensors, 17, 30, &Device::Cpu).unwrap();
         let ours = embed_all(&head, &outs[0]).unwrap();
         let theirs = outs[1].flatten_from(1).unwrap();
         let scale = theirs
