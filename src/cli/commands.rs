@@ -15,8 +15,8 @@ type CmdResult = Result<ExitStatus, Error>;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
-        Command::Demo { json, data } => {
-            let report = demo::run(&roots(&data), Path::new("submissions"))?;
+        Command::Demo { json, out, data } => {
+            let report = demo::run(&roots(&data), Path::new("submissions"), &out)?;
             render::demo(&report, json);
             Ok(ExitStatus::Ok)
         }

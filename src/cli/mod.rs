@@ -43,6 +43,10 @@ pub enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// Folder for the demo's generated and trained submissions (replaced on each run; the
+        /// committed `submissions/` and `leaderboard.md` are never written).
+        #[arg(long, default_value = "target/bench-demo")]
+        out: std::path::PathBuf,
         #[command(flatten)]
         /// Data location.
         data: DataArgs,

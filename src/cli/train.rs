@@ -21,6 +21,10 @@ pub struct TrainArgs {
     /// Train every reference for each of its benchmarks whose data is present.
     #[arg(long)]
     pub all: bool,
+    /// With --all: comma-separated references not to train (CI skips those whose committed
+    /// predictions are checked by an `--ignored` retraining test).
+    #[arg(long, value_delimiter = ',', requires = "all")]
+    pub skip: Vec<String>,
     /// The benchmark (required for one reference; with --all, only this benchmark).
     #[arg(long, required_unless_present = "all")]
     pub benchmark: Option<String>,
@@ -89,11 +93,12 @@ pub fn train_cmd(args: &TrainArgs) -> Result<ExitStatus, Error> {
         },
         resume: args.resume,
         device: args.device,
+        random_init_if_missing: false,
         roots: DataRoots::resolve(args.data.data_dir.as_deref()),
         submissions: args.submissions.clone(),
     };
     if args.all {
-        let entries = train::train_all(&opts, args.benchmark.as_deref())?;
+        let entries = train::train_all(&opts, args.benchmark.as_deref(), &args.skip)?;
         let failed = entries
             .iter()
             .any(|e| matches!(e.outcome, TrainOutcome::Failed { .. }));
@@ -128,7 +133,8 @@ pub fn train_cmd(args: &TrainArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Ok)
 }
 
-fn print_entry(e: &TrainAllEntry) {
+/// One line (or block) per reference of `bench train --all` and `bench demo`.
+pub fn print_entry(e: &TrainAllEntry) {
     match &e.outcome {
         TrainOutcome::Trained(report) => print_report(report),
         TrainOutcome::Skipped { reason } => {
@@ -159,7 +165,7 @@ fn print_report(r: &TrainReport) {
         r.record
             .weights_sha256
             .as_deref()
-            .map_or("seeded", |h| &h[..12]),
+            .map_or("no file", |h| &h[..12]),
         r.record.input_size,
         r.record.layers.join(", ")
     );
@@ -186,6 +192,16 @@ fn print_report(r: &TrainReport) {
         println!(
             "  {unit}: {layer}best epoch {} (validation {:.4})",
             e.epoch, e.validation
+        );
+    }
+    for (roi, layers) in &r.candidates {
+        let row: Vec<String> = layers
+            .iter()
+            .map(|c| format!("{} {:.4} -> {:.4}", c.layer, c.untrained, c.trained))
+            .collect();
+        println!(
+            "  {roi}: held-out Spearman r, untrained -> trained: {}",
+            row.join(", ")
         );
     }
     if let Some(log) = &r.log {

@@ -71,6 +71,17 @@ pub struct EpochChoice {
     pub validation: f64,
 }
 
+/// One candidate layer of a Siamese run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateLayer {
+    /// The layer.
+    pub layer: String,
+    /// Validation metric of the pretrained network, before any training.
+    pub untrained: f64,
+    /// Validation metric at the best epoch.
+    pub trained: f64,
+}
+
 /// What a trained reference produced.
 #[derive(Debug, Clone)]
 pub struct Learned {
@@ -88,6 +99,9 @@ pub struct Learned {
     pub chosen_layers: BTreeMap<String, String>,
     /// Per subject or ROI, the chosen epoch.
     pub epochs: BTreeMap<String, EpochChoice>,
+    /// Siamese: per ROI, every candidate layer's validation metric before training and at its
+    /// best epoch.
+    pub candidates: BTreeMap<String, Vec<CandidateLayer>>,
     /// Every epoch of every run.
     pub log: Vec<EpochReport>,
 }
@@ -169,6 +183,22 @@ pub fn fit(
                         (c.target.clone(), e)
                     })
                     .collect(),
+                candidates: o
+                    .choices
+                    .iter()
+                    .map(|c| {
+                        let layers = c
+                            .candidates
+                            .iter()
+                            .map(|(layer, untrained, trained)| CandidateLayer {
+                                layer: layer.clone(),
+                                untrained: *untrained,
+                                trained: *trained,
+                            })
+                            .collect();
+                        (c.target.clone(), layers)
+                    })
+                    .collect(),
                 log: o.log,
             }
         }
@@ -210,6 +240,7 @@ pub fn fit(
                         (c.unit, e)
                     })
                     .collect(),
+                candidates: BTreeMap::new(),
                 log: o.log,
             }
         }

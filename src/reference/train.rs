@@ -8,7 +8,7 @@ use super::config::{
 };
 use super::extract::{layer_features, select_rows, UniqueImages};
 use super::layer_rdm::{choose_layers, LayerChoice};
-use super::learned::{self, EpochChoice, LoopOverrides};
+use super::learned::{self, CandidateLayer, EpochChoice, LoopOverrides};
 use super::readout::{self, Reduced, RegressionSummary};
 use super::TEAM;
 use crate::benchmark::dataset::{Dataset, DatasetError, TrainSplit};
@@ -151,6 +151,9 @@ pub struct TrainOptions {
     pub resume: bool,
     /// Where trained references train (the others extract features on the CPU).
     pub device: DeviceChoice,
+    /// Use a seeded random initialisation, labelled so, for any missing weights (as
+    /// `bench demo` does on a machine without them), not only where the reference allows it.
+    pub random_init_if_missing: bool,
     /// Where the benchmarks' data is.
     pub roots: DataRoots,
     /// The `submissions/` folder.
@@ -186,6 +189,9 @@ pub struct TrainReport {
     /// Trained references: the chosen layer per ROI (Siamese).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub chosen_layers: BTreeMap<String, String>,
+    /// Siamese: per ROI, each candidate layer's validation metric untrained and trained.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub candidates: BTreeMap<String, Vec<CandidateLayer>>,
     /// Trained references: the training log (CSV, one row per epoch).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<PathBuf>,
@@ -272,6 +278,7 @@ pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, 
             layers: l.layers,
             chosen_layers: l.chosen_layers,
             epochs: l.epochs,
+            candidates: l.candidates,
             log: l.log,
             layer_choice: None,
             readouts: BTreeMap::new(),
@@ -358,6 +365,7 @@ pub fn train(cfg: &ReferenceConfig, opts: &TrainOptions) -> Result<TrainReport, 
         layer_choice: fitted.layer_choice,
         readouts: fitted.readouts,
         epochs: fitted.epochs,
+        candidates: fitted.candidates,
         chosen_layers: if cfg.method.is_learned() {
             chosen_layers
         } else {
@@ -443,6 +451,7 @@ struct Fitted {
     /// Per ROI, the layer chosen by a trained reference.
     chosen_layers: BTreeMap<String, String>,
     epochs: BTreeMap<String, EpochChoice>,
+    candidates: BTreeMap<String, Vec<CandidateLayer>>,
     log: Vec<crate::train::log::EpochReport>,
     layer_choice: Option<LayerChoice>,
     readouts: BTreeMap<String, ReadoutInfo>,
@@ -485,6 +494,7 @@ fn fit_pretrained(
         layers,
         chosen_layers: BTreeMap::new(),
         epochs: BTreeMap::new(),
+        candidates: BTreeMap::new(),
         log: Vec::new(),
         layer_choice,
         readouts,
@@ -555,7 +565,9 @@ fn choose_weights(
     match weights::resolve(name, arch) {
         Ok(path) => Ok(WeightsChoice::File(path.display().to_string())),
         Err(e @ WeightsError::NotFound { .. })
-            if opts.weights.is_none() && net.if_weights_missing == IfWeightsMissing::RandomInit =>
+            if opts.weights.is_none()
+                && (opts.random_init_if_missing
+                    || net.if_weights_missing == IfWeightsMissing::RandomInit) =>
         {
             warnings.push(format!(
                 "{e}\n  so {} uses a random initialisation (seed {}), labelled \"random init\"; for the real model: {}",
@@ -758,15 +770,24 @@ pub enum TrainOutcome {
     },
 }
 
-/// Trains every reference for each of its benchmarks (only `benchmark`, if given) whose data is
-/// present; a failure is recorded and the others still run. `opts.benchmark` and `opts.out` are
-/// ignored.
+/// Trains every reference but those in `skip` for each of its benchmarks (only `benchmark`, if
+/// given) whose data is present; a failure is recorded and the others still run.
+/// `opts.benchmark` and `opts.out` are ignored; loop overrides apply to the references that
+/// train weights only.
 pub fn train_all(
     opts: &TrainOptions,
     benchmark: Option<&str>,
+    skip: &[String],
 ) -> Result<Vec<TrainAllEntry>, TrainError> {
+    for name in skip {
+        ReferenceConfig::built_in(name)?;
+    }
     let mut entries = Vec::new();
-    for cfg in ReferenceConfig::all()? {
+    for cfg in ReferenceConfig::all()?
+        .into_iter()
+        .filter(|c| !skip.contains(&c.name))
+    {
+        let learned = cfg.method.is_learned();
         for b in cfg
             .benchmarks
             .iter()
@@ -781,6 +802,11 @@ pub fn train_all(
                     let one = TrainOptions {
                         benchmark: b.clone(),
                         out: None,
+                        overrides: if learned {
+                            opts.overrides.clone()
+                        } else {
+                            LoopOverrides::default()
+                        },
                         ..opts.clone()
                     };
                     match train(&cfg, &one) {
