@@ -249,18 +249,24 @@ fn kfold_matches_sklearn() {
 
 #[test]
 fn pca_matches_sklearn() {
-    // (seed, images, features, components, f32 input)
+    // (seed, images, features, components, f32 input, decades spanned by the latent scales).
+    // fit::pca takes the Gram-matrix route for all but the last case, whose kept singular values
+    // span more than the 316:1 it allows, so that it goes through the thin SVD.
     let shapes = [
-        (4, 50, 10, 5, false),
-        (5, 20, 60, 15, false),
-        (6, 30, 30, 7, true),
+        (4, 50, 10, 5, false, 0.0),
+        (5, 20, 60, 15, false, 0.0),
+        (6, 30, 30, 7, true, 0.0),
+        (7, 200, 800, 100, true, 0.0),
+        (8, 40, 25, 12, false, 8.0),
     ];
     let mut cases = Vec::new();
     let mut ours = Vec::new();
-    for (seed, n, p, k, as_f32) in shapes {
+    for (seed, n, p, k, as_f32, decades) in shapes {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         // Correlated features with decaying variance, so that components are well separated.
-        let latent = Array2::from_shape_fn((n + 6, p), |_| rng.random_range(-1.0..1.0));
+        let latent = Array2::from_shape_fn((n + 6, p), |(_, j)| {
+            rng.random_range(-1.0..1.0) * 10f64.powf(-decades * j as f64 / p as f64)
+        });
         let mix = Array2::from_shape_fn((p, p), |(i, j)| {
             rng.random_range(-1.0..1.0) / (1.0 + (i + j) as f64)
         });
