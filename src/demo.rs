@@ -7,8 +7,8 @@
 use crate::benchmark::dataset::Dataset;
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots};
 use crate::benchmark::synth::{self, SynthConfig, SynthOutcome};
-use crate::leaderboard::{self, Entry, Scores};
 use crate::device::DeviceChoice;
+use crate::leaderboard::{self, Entry, Scores};
 use crate::reference::learned::LoopOverrides;
 use crate::reference::train::{self, TrainAllEntry, TrainOptions};
 use crate::reference::{self, WriteOutcome};
@@ -79,11 +79,10 @@ pub fn run(roots: &DataRoots, submissions: &Path, out: &Path) -> Result<DemoRepo
     let trained = train::train_all(&opts, None, &[])?;
     let mut dirs = submission::discover(out)?;
     if submissions.is_dir() {
-        dirs.extend(
-            submission::discover(submissions)?
-                .into_iter()
-                .filter(|d| d.file_name().is_some_and(|n| !n.to_string_lossy().contains("--"))),
-        );
+        dirs.extend(submission::discover(submissions)?.into_iter().filter(|d| {
+            d.file_name()
+                .is_some_and(|n| !n.to_string_lossy().contains("--"))
+        }));
     }
     let mut scores = Vec::new();
     let mut skipped = Vec::new();

@@ -120,3 +120,36 @@ fn committed_reference_scores_match_their_golden_files() {
         "only {checked} committed reference scores found"
     );
 }
+
+/// The trained references whose predictions are committed instead of retrained in CI (an epoch
+/// of the Siamese VGG-16 takes minutes on two cores): `.ci/run` passes them to `bench train --all
+/// --skip`, and `tests/retrain_committed.rs` (`--ignored`) retrains them and compares.
+pub const COMMITTED_PREDICTIONS: &[&str] = &[
+    "siamese-vgg16--algonauts2019-fmri",
+    "siamese-vgg16--synthetic-cortex-rsa",
+];
+
+/// The committed prediction files of [`COMMITTED_PREDICTIONS`] are pinned by their SHA-256 in
+/// `tests/golden/committed-predictions.sha256` (`sha256sum` format), so they can only change
+/// together with that file (and, through `bench score --all --check`, their scores).
+#[test]
+fn committed_predictions_match_their_hashes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut lines = Vec::new();
+    for id in COMMITTED_PREDICTIONS {
+        let dir = root.join("submissions").join(id);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "npy"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{} holds no predictions", dir.display());
+        for f in files {
+            let hash = brainbench::io::hash::sha256_file(&f).unwrap();
+            let rel = f.strip_prefix(root).unwrap().display().to_string();
+            lines.push(format!("{hash}  {rel}"));
+        }
+    }
+    check_golden("committed-predictions.sha256", &(lines.join("\n") + "\n"));
+}

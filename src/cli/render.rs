@@ -342,10 +342,7 @@ pub fn demo(report: &DemoReport, json: bool) {
     }
     synth(&report.synth, false);
     built_in(&report.built_in, false);
-    report
-        .trained
-        .iter()
-        .for_each(super::train::print_entry);
+    report.trained.iter().for_each(super::train::print_entry);
     for s in &report.skipped {
         eprintln!("not scored {}: {}", s.path.display(), s.reason);
     }
