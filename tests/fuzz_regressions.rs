@@ -172,3 +172,24 @@ fn mat_v73_dataset_declaring_gigabytes_is_refused_before_allocating() {
         "{text}"
     );
 }
+
+/// A header whose shape `(10153888540610527230, 300000000000000000, 3)` overflows 64 bits:
+/// npyz 0.9 multiplied the dimensions unchecked (a panic with overflow checks, a wrapped element
+/// count without). The shape is now checked before npyz reads the header.
+#[test]
+fn npy_shape_whose_element_count_overflows_is_refused_before_npyz() {
+    let name = "shape_product_overflow.npy";
+    let bytes = fixture("npy", name);
+    let expected = "expected a shape of at most 9223372036854775807 elements, found shape \
+                    [10153888540610527230, 300000000000000000, 3], whose element count overflows";
+    let err = brainbench::io::npy::from_bytes::<f32>(&bytes, Path::new(name)).expect_err("refused");
+    let err = brainbench::Error::from(err);
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(name) && text.contains(expected) && text.contains("download the file again"),
+        "{text}"
+    );
+    let err = brainbench::io::npy::parse_info(&bytes, Path::new(name)).expect_err("refused");
+    assert!(err.to_string().contains(expected), "{err}");
+}
