@@ -193,3 +193,40 @@ fn npy_shape_whose_element_count_overflows_is_refused_before_npyz() {
     let err = brainbench::io::npy::parse_info(&bytes, Path::new(name)).expect_err("refused");
     assert!(err.to_string().contains(expected), "{err}");
 }
+
+/// The error a user sees for a damaged `.pth` checkpoint (exit status 2), from the same call
+/// `bench features --weights` makes.
+fn pth_error(name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, fixture("pth", name)).unwrap();
+    let err = brainbench::models::weights::read_tensors(&path).expect_err("refused");
+    let err = brainbench::Error::from(brainbench::features::FeaturesError::from(err));
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(&path.display().to_string()) && text.contains("hint: pass a .safetensors"),
+        "{text}"
+    );
+    text
+}
+
+/// A checkpoint whose pickle makes candle-core 0.11's `rebuild_args` call `Vec::remove` out of
+/// range: a panic in release builds too, which crashed `bench`. The panic is now contained.
+#[test]
+fn pth_pickle_panicking_candle_reader_is_a_read_error() {
+    let text = pth_error("rebuild_args_remove_out_of_range.pth");
+    assert!(
+        text.contains("whose pickle (data.pkl) is well formed, found one that candle's pickle reader fails on (removal index"),
+        "{text}"
+    );
+}
+
+/// A checkpoint with a `LONG1` opcode of more than 8 bytes, which candle-core 0.11 shifts with
+/// `<<`: a panic with overflow checks, a wrapped value in the release builds `bench` ships
+/// (candle-core is built without overflow checks, also in `fuzz/`); either way an error.
+#[test]
+fn pth_long1_wider_than_8_bytes_is_a_read_error() {
+    let text = pth_error("long1_shift_overflow.pth");
+    assert!(text.contains("cannot read weights"), "{text}");
+}
