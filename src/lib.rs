@@ -18,6 +18,7 @@
 //! * [`features`]: torchvision preprocessing, batched and cached extraction (`bench features`).
 //! * [`reference`](mod@reference): the built-in submissions; [`fit`]: ridge and PCA.
 //! * [`device`]: `--device auto|cpu|cuda` resolved to a candle device.
+//! * [`contain`]: a dependency's panic on a malformed file turned into an error.
 //!
 //! The library has no command-line code: the `bench` binary parses arguments, calls one function
 //! here, renders the typed report it returns, and exits with [`Error::exit_status`].
@@ -25,6 +26,7 @@
 
 pub mod benchmark;
 pub mod ceiling;
+pub mod contain;
 pub mod demo;
 pub mod device;
 mod error;

@@ -7,6 +7,7 @@ mod cli;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    brainbench::contain::quiet_contained_panics();
     let status = match cli::run(cli::Cli::parse()) {
         Ok(status) => status,
         Err(error) => {

@@ -172,3 +172,116 @@ fn mat_v73_dataset_declaring_gigabytes_is_refused_before_allocating() {
         "{text}"
     );
 }
+
+/// A header whose shape `(10153888540610527230, 300000000000000000, 3)` overflows 64 bits:
+/// npyz 0.9 multiplied the dimensions unchecked (a panic with overflow checks, a wrapped element
+/// count without). The shape is now checked before npyz reads the header.
+#[test]
+fn npy_shape_whose_element_count_overflows_is_refused_before_npyz() {
+    let name = "shape_product_overflow.npy";
+    let bytes = fixture("npy", name);
+    let expected = "expected a shape of at most 9223372036854775807 elements, found shape \
+                    [10153888540610527230, 300000000000000000, 3], whose element count overflows";
+    let err = brainbench::io::npy::from_bytes::<f32>(&bytes, Path::new(name)).expect_err("refused");
+    let err = brainbench::Error::from(err);
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(name) && text.contains(expected) && text.contains("download the file again"),
+        "{text}"
+    );
+    let err = brainbench::io::npy::parse_info(&bytes, Path::new(name)).expect_err("refused");
+    assert!(err.to_string().contains(expected), "{err}");
+}
+
+/// The error a user sees for a damaged `.pth` checkpoint (exit status 2), from the same call
+/// `bench features --weights` makes.
+fn pth_error(name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, fixture("pth", name)).unwrap();
+    let err = brainbench::models::weights::read_tensors(&path).expect_err("refused");
+    let err = brainbench::Error::from(brainbench::features::FeaturesError::from(err));
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(&path.display().to_string()) && text.contains("hint: pass a .safetensors"),
+        "{text}"
+    );
+    text
+}
+
+/// A checkpoint whose pickle makes candle-core 0.11's `rebuild_args` call `Vec::remove` out of
+/// range: a panic in release builds too, which crashed `bench`. The panic is now contained.
+#[test]
+fn pth_pickle_panicking_candle_reader_is_a_read_error() {
+    let text = pth_error("rebuild_args_remove_out_of_range.pth");
+    assert!(
+        text.contains("whose pickle (data.pkl) is well formed, found one that candle's pickle reader fails on (removal index"),
+        "{text}"
+    );
+}
+
+/// A checkpoint with a `LONG1` opcode of more than 8 bytes, which candle-core 0.11 shifts with
+/// `<<`: a panic with overflow checks, a wrapped value in the release builds `bench` ships
+/// (candle-core is built without overflow checks, also in `fuzz/`); either way an error.
+#[test]
+fn pth_long1_wider_than_8_bytes_is_a_read_error() {
+    let text = pth_error("long1_shift_overflow.pth");
+    assert!(text.contains("cannot read weights"), "{text}");
+}
+
+/// A MATLAB v5 variable of `depth` cells nested one in another around a 1x1 double, compressed
+/// (as MATLAB saves by default) so that a small file nests deeply.
+fn mat_v5_nested_cells(depth: usize) -> Vec<u8> {
+    fn element(ty: u32, payload: &[u8]) -> Vec<u8> {
+        let mut out = [ty.to_le_bytes(), (payload.len() as u32).to_le_bytes()].concat();
+        out.extend_from_slice(payload);
+        out.resize(out.len().next_multiple_of(8), 0);
+        out
+    }
+    let words = |w: &[u32]| w.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
+    let matrix = |class: u32, name: &[u8], rest: &[u8]| {
+        let mut payload = element(6, &words(&[class, 0])); // miUINT32 array flags
+        payload.extend(element(5, &words(&[1, 1]))); // miINT32 dimensions
+        payload.extend(element(1, name)); // miINT8 name
+        payload.extend_from_slice(rest);
+        element(14, &payload) // miMATRIX
+    };
+    let mut value = matrix(6, b"", &element(9, &1.0f64.to_le_bytes())); // a double
+    for level in (0..depth).rev() {
+        value = matrix(1, if level == 0 { b"c" } else { b"" }, &value); // a cell of one item
+    }
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut zlib, &value).unwrap();
+    let mut file = format!("{:<116}", "MATLAB 5.0 MAT-file, nested cells").into_bytes();
+    file.extend_from_slice(&[0; 8]);
+    file.extend_from_slice(&[0x00, 0x01, b'I', b'M']);
+    file.extend(element(15, &zlib.finish().unwrap())); // miCOMPRESSED
+    file
+}
+
+/// Nested cells are read recursively: a 20 KiB compressed file nesting 10,000 cells overflowed
+/// the stack of the test's thread (2 MiB), killing the process. Found by reading the parser; the
+/// fuzzer's 64 KiB inputs could reach that depth too.
+#[test]
+fn mat_v5_cells_nested_10000_deep_are_refused_not_a_stack_overflow() {
+    let file = brainbench::io::mat::from_bytes(&mat_v5_nested_cells(60), Path::new("deep.mat"))
+        .expect("60 levels are read");
+    assert!(matches!(
+        file.get("c"),
+        Ok(brainbench::io::mat::MatValue::Cell { .. })
+    ));
+    let name = "nested_cells_10000_deep.mat";
+    let bytes = mat_v5_nested_cells(10_000);
+    let err = brainbench::io::mat::from_bytes(&bytes, Path::new(name)).expect_err("refused");
+    let err = brainbench::Error::from(err);
+    assert_eq!(err.exit_status(), brainbench::ExitStatus::InvalidInput);
+    let text = err.to_string();
+    assert!(
+        text.contains(name)
+            && text.contains("nested at most 64 levels deep, found deeper nesting")
+            && text.contains("save the variables again"),
+        "{text}"
+    );
+}

@@ -195,12 +195,20 @@ mod v5 {
     const CLASS_STRUCT: u8 = 2;
     const CLASS_CHAR: u8 = 4;
 
+    /// Deepest nesting of elements read (a cell or struct in another, a compressed element, a
+    /// variable in the file): each level is a recursion, and a 20 KiB compressed file nesting
+    /// 10,000 cells overflowed a 2 MiB thread's stack. Files MATLAB and scipy write nest a few
+    /// levels.
+    const MAX_NESTING: usize = 64;
+
     struct Reader<'a> {
         bytes: &'a [u8],
         pos: usize,
         big_endian: bool,
         path: &'a Path,
         budget: &'a mut usize,
+        /// How many elements enclose `bytes` (0 for the whole file).
+        depth: usize,
     }
 
     fn damaged(path: &Path, what: String) -> IoError {
@@ -278,14 +286,25 @@ mod v5 {
             Ok((first, &self.bytes[start..end]))
         }
 
-        fn sub(&mut self, bytes: &'a [u8]) -> Reader<'_> {
-            Reader {
+        /// A reader of the payload `bytes` of an element, one level deeper than `self`.
+        fn sub<'b>(&'b mut self, bytes: &'b [u8]) -> Result<Reader<'b>> {
+            if self.depth >= MAX_NESTING {
+                return Err(IoError::format(
+                    self.path,
+                    format!(
+                        "expected cells, structs and compressed elements nested at most {MAX_NESTING} levels deep, found deeper nesting"
+                    ),
+                    "the file is damaged or was not written by MATLAB or scipy.io.savemat: save the variables again, nested less deeply",
+                ));
+            }
+            Ok(Reader {
                 bytes,
                 pos: 0,
                 big_endian: self.big_endian,
                 path: self.path,
                 budget: self.budget,
-            }
+                depth: self.depth + 1,
+            })
         }
 
         fn numbers(&self, ty: u32, data: &[u8]) -> Result<Vec<f64>> {
@@ -440,8 +459,7 @@ mod v5 {
             if payload.is_empty() {
                 return Ok(MatValue::Numeric(ArrayD::zeros(IxDyn(&[0, 0]))));
             }
-            let mut sub = self.sub(payload);
-            Ok(sub.matrix()?.1)
+            Ok(self.sub(payload)?.matrix()?.1)
         }
 
         /// A top-level element: a variable, possibly compressed.
@@ -470,19 +488,9 @@ mod v5 {
                         ));
                     }
                     *self.budget -= inflated.len();
-                    let mut sub = Reader {
-                        bytes: &inflated,
-                        pos: 0,
-                        big_endian: self.big_endian,
-                        path: self.path,
-                        budget: self.budget,
-                    };
-                    sub.variable()
+                    self.sub(&inflated)?.variable()
                 }
-                MI_MATRIX => {
-                    let mut sub = self.sub(payload);
-                    sub.matrix().map(Some)
-                }
+                MI_MATRIX => self.sub(payload)?.matrix().map(Some),
                 _ => Ok(None),
             }
         }
@@ -506,6 +514,7 @@ mod v5 {
             big_endian,
             path,
             budget: &mut budget,
+            depth: 0,
         };
         let mut vars = BTreeMap::new();
         while reader.pos + 8 <= bytes.len() {

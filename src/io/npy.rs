@@ -105,12 +105,14 @@ fn header_error(path: &Path, e: impl std::fmt::Display) -> IoError {
     )
 }
 
-/// Parses the header of an in-memory `.npy` file. `path` only labels errors.
+/// Parses the header of an in-memory `.npy` file (the whole file). `path` only labels errors.
 pub fn parse_info(bytes: &[u8], path: &Path) -> Result<NpyInfo> {
-    parse_header(bytes, path).map(|(info, _)| info)
+    parse_header(bytes, bytes.len() as u64, path).map(|(info, _)| info)
 }
 
-fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
+/// Parses the header at the start of `bytes`, a file of `file_len` bytes (`bytes` may hold only
+/// its beginning), and checks that the data the header declares is exactly what the file holds.
+fn parse_header(bytes: &[u8], file_len: u64, path: &Path) -> Result<(NpyInfo, NpyHeader)> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(IoError::format(
             path,
@@ -122,7 +124,9 @@ fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
             "write the array with numpy.save; a renamed .npz, .mat or text file is not a .npy file",
         ));
     }
-    check_header_nesting(bytes, path)?;
+    let dict = header_dict(bytes);
+    check_header_nesting(dict, path)?;
+    check_shape(dict, path)?;
     let mut cursor = bytes;
     let header = NpyHeader::from_reader(&mut cursor).map_err(|e| header_error(path, e))?;
     let data_offset = bytes.len() - cursor.len();
@@ -137,7 +141,27 @@ fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
         fortran_order: header.order() == Order::Fortran,
         data_offset,
     };
+    // A pickled (object) array's data is a pickle, not `count x item size` bytes.
+    if !header.dtype().uses_pickled_array() {
+        check_data_size(
+            &info,
+            &header,
+            file_len.saturating_sub(data_offset as u64),
+            path,
+        )?;
+    }
     Ok((info, header))
+}
+
+/// The header dict's text (possibly cut short by the end of `bytes`), as the format version's
+/// length field delimits it. `bytes` starts with the magic and holds at least 10 bytes.
+fn header_dict(bytes: &[u8]) -> &[u8] {
+    let (start, len) = match (bytes[6], bytes.get(8..12)) {
+        (1, _) => (10, usize::from(u16::from_le_bytes([bytes[8], bytes[9]]))),
+        (_, Some(l)) => (12, u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize),
+        _ => return &[], // too short: the header parser says so
+    };
+    &bytes[start.min(bytes.len())..start.saturating_add(len).min(bytes.len())]
 }
 
 /// Deepest nesting of brackets accepted in a header dict. `npyz`'s header parser backtracks
@@ -145,15 +169,9 @@ fn parse_header(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader)> {
 /// header nests 2 deep (`{'shape': (2, 3), ...}`), a simple structured dtype's 4.
 const MAX_HEADER_NESTING: usize = 4;
 
-/// Refuses a header whose dict nests brackets deeper than [`MAX_HEADER_NESTING`], before it is
-/// parsed. `bytes` starts with the magic and holds at least 10 bytes.
-fn check_header_nesting(bytes: &[u8], path: &Path) -> Result<()> {
-    let (start, len) = match (bytes[6], bytes.get(8..12)) {
-        (1, _) => (10, usize::from(u16::from_le_bytes([bytes[8], bytes[9]]))),
-        (_, Some(l)) => (12, u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize),
-        _ => return Ok(()), // too short: the header parser says so
-    };
-    let dict = &bytes[start.min(bytes.len())..start.saturating_add(len).min(bytes.len())];
+/// Refuses a header dict that nests brackets deeper than [`MAX_HEADER_NESTING`], before it is
+/// parsed.
+fn check_header_nesting(dict: &[u8], path: &Path) -> Result<()> {
     let mut depth = 0usize;
     for &b in dict {
         match b {
@@ -174,6 +192,94 @@ fn check_header_nesting(bytes: &[u8], path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a header whose shape has more elements than any array can (`isize::MAX`), before
+/// `npyz` sees it: `npyz` 0.9 multiplies the dimensions, and their prefixes for the strides,
+/// unchecked, which panics with overflow checks and wraps without (found by fuzzing). The product
+/// of the non-zero dimensions bounds every such partial product, zero-sized arrays included.
+///
+/// The dict is read with `py_literal`, the parser `npyz` itself uses, so the shape checked is the
+/// shape `npyz` will read (every `'shape'` entry is checked, whichever one `npyz` keeps). A dict
+/// that does not parse, or a dimension that is not a non-negative 64-bit integer, is left to
+/// `npyz`, which refuses it with an error before multiplying.
+fn check_shape(dict: &[u8], path: &Path) -> Result<()> {
+    let text = dict.strip_suffix(b"\n").unwrap_or(dict);
+    let Some(py_literal::Value::Dict(entries)) = std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.parse::<py_literal::Value>().ok())
+    else {
+        return Ok(());
+    };
+    for (key, value) in &entries {
+        let (Some("shape"), Some(dims)) = (
+            key.as_string().map(String::as_str),
+            value.as_tuple().or_else(|| value.as_list()),
+        ) else {
+            continue;
+        };
+        let Some(dims) = dims
+            .iter()
+            .map(|d| d.as_integer().and_then(|i| u64::try_from(i).ok()))
+            .collect::<Option<Vec<u64>>>()
+        else {
+            continue;
+        };
+        let count = dims
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .filter(|&c| c <= isize::MAX as u64);
+        if count.is_none() {
+            return Err(IoError::format(
+                path,
+                format!(
+                    "not a valid .npy file: expected a shape of at most {} elements, found shape {dims:?}, whose element count overflows",
+                    isize::MAX
+                ),
+                "the header is damaged: save the array again with numpy.save, or copy or download the file again",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the data bytes the header declares (shape x item size) are exactly the
+/// `present` bytes after the header, before anything is allocated from the shape.
+fn check_data_size(info: &NpyInfo, header: &NpyHeader, present: u64, path: &Path) -> Result<()> {
+    let needed = header.dtype().num_bytes().and_then(|size| {
+        info.shape
+            .iter()
+            .try_fold(size, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize)
+    });
+    let Some(needed) = needed else {
+        return Err(IoError::format(
+            path,
+            format!(
+                "not a valid .npy file: expected at most {} data bytes, found shape {:?} of '{}', whose byte size overflows",
+                isize::MAX,
+                info.shape,
+                info.descr
+            ),
+            "the header is damaged: save the array again with numpy.save, or copy or download the file again",
+        ));
+    };
+    if present != needed as u64 {
+        return Err(IoError::format(
+            path,
+            format!(
+                "the header declares shape {:?} of '{}' ({needed} data bytes) but the file holds {present} data bytes",
+                info.shape, info.descr
+            ),
+            if present < needed as u64 {
+                "the file is truncated: copy or download it again"
+            } else {
+                "the file has trailing bytes after the array: re-save it with numpy.save"
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// Largest header [`read_info`] reads (numpy writes headers of a few hundred bytes).
 const MAX_HEADER_BYTES: u64 = 1 << 20;
 
@@ -182,11 +288,12 @@ const MAX_HEADER_BYTES: u64 = 1 << 20;
 pub fn read_info(path: &Path) -> Result<NpyInfo> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| IoError::os(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::os(path, e))?.len();
     let mut head = Vec::new();
     file.take(MAX_HEADER_BYTES)
         .read_to_end(&mut head)
         .map_err(|e| IoError::os(path, e))?;
-    parse_info(&head, path)
+    parse_header(&head, file_len, path).map(|(info, _)| info)
 }
 
 /// Reads the `.npy` file at `path` as an array of `T`, rejecting other dtypes and non-finite values.
@@ -216,11 +323,11 @@ pub fn from_bytes<T: Element>(bytes: &[u8], path: &Path) -> Result<ArrayD<T>> {
     Ok(array)
 }
 
-/// Parses the header and checks that the dtype is one `T` accepts and that the data bytes present
-/// are exactly what the shape declares (before anything is allocated from the shape).
-/// Returns the header and the stored element size.
+/// Parses the header (which checks that the data bytes present are exactly what the shape
+/// declares) and checks that the dtype is one `T` accepts. Returns the header and the stored
+/// element size.
 fn checked_header<T: Element>(bytes: &[u8], path: &Path) -> Result<(NpyInfo, NpyHeader, u64)> {
-    let (info, header) = parse_header(bytes, path)?;
+    let (info, header) = parse_header(bytes, bytes.len() as u64, path)?;
     let (kind, size) = match header.dtype() {
         DType::Plain(ts) => (ts.type_char(), ts.size_field()),
         other => {
@@ -240,29 +347,6 @@ fn checked_header<T: Element>(bytes: &[u8], path: &Path) -> Result<(NpyInfo, Npy
             path,
             format!("expected {}, found dtype '{}'", T::ACCEPTS, info.descr),
             hint_for_dtype(&info.descr),
-        ));
-    }
-    let count = info
-        .shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| header_error(path, "shape overflows"))?;
-    let needed = count
-        .checked_mul(size as usize)
-        .ok_or_else(|| header_error(path, "shape overflows"))?;
-    let present = bytes.len() - info.data_offset;
-    if present != needed {
-        return Err(IoError::format(
-            path,
-            format!(
-                "the header declares shape {:?} of '{}' ({needed} data bytes) but the file holds {present} data bytes",
-                info.shape, info.descr
-            ),
-            if present < needed {
-                "the file is truncated: copy or download it again"
-            } else {
-                "the file has trailing bytes after the array: re-save it with numpy.save"
-            },
         ));
     }
     Ok((info, header, size))

@@ -252,7 +252,16 @@ pub fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
     }
     if head == *b"PK\x03\x04" {
         for key in [None, Some("state_dict"), Some("model")] {
-            let v = candle_core::pickle::read_all_with_key(path, key).map_err(read_err)?;
+            // candle-core 0.11's pickle reader panics on some malformed pickles (`Vec::remove`
+            // out of range in `rebuild_args`, found by fuzzing): contain it as a read error.
+            let v = crate::contain::catch(|| candle_core::pickle::read_all_with_key(path, key))
+                .map_err(|panic| WeightsError::Read {
+                    path: path.to_path_buf(),
+                    problem: format!(
+                        "expected a PyTorch checkpoint whose pickle (data.pkl) is well formed, found one that candle's pickle reader fails on ({panic})"
+                    ),
+                })?
+                .map_err(read_err)?;
             if !v.is_empty() {
                 return Ok(v.into_iter().collect());
             }
