@@ -49,14 +49,14 @@ timed() {
   echo "$end - $start" | bc
 }
 
-# --- PLACEHOLDERS: the training commands. `bench train` is being added on another branch; when
-# it lands, check these flags against `bench train --help`. Each run trains one epoch of a
-# reference from the same seed and writes its submission under --submissions. ---
+# One epoch of a trained reference (REF = <reference>--<benchmark>) from the same seed on DEVICE,
+# into its own submission folder.
 train() { # train REF DEVICE
-  "$BIN" train "$1" --device "$2" --epochs 1 --submissions "$OUT/submissions-$2"
+  local reference=${1%%--*} benchmark=${1#*--}
+  "$BIN" train "$reference" --benchmark "$benchmark" --device "$2" --epochs 1 --force \
+    --out "$OUT/submissions-$2/$1"
 }
-REFERENCES=(siamese-vgg16--synthetic-cortex-rsa cnn-scratch--synthetic-cortex)
-# --- end of placeholders ---
+REFERENCES=(siamese-vgg16--synthetic-cortex-rsa cnn-scratch--synthetic-cortex cnn-scratch--synthetic-cortex-rsa)
 
 printf '%-40s %10s %10s %8s\n' reference "gpu (s)" "cpu (s)" speed-up | tee "$OUT/timings.txt"
 status=0

@@ -116,7 +116,7 @@ fn committed_reference_scores_match_their_golden_files() {
         }
     }
     assert!(
-        checked >= 6,
+        checked >= 11,
         "only {checked} committed reference scores found"
     );
 }

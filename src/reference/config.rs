@@ -482,4 +482,33 @@ mod tests {
             "{msg}"
         );
     }
+
+    #[test]
+    fn a_trained_method_needs_the_right_network_table_and_a_sane_loop() {
+        let text = |name: &str| REFERENCES.iter().find(|(n, _)| *n == name).unwrap().1;
+        let scratch = text("cnn-scratch");
+        let with_net = format!(
+            "{scratch}\n[network]\narchitecture = \"vgg16\"\nweights = \"w\"\nlayers = [\"features.4\"]\ninput_size = 64\nbatch_size = 8\n"
+        );
+        let msg = ReferenceConfig::parse("cnn-scratch", &with_net)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("remove [network]"), "{msg}");
+        let siamese = text("siamese-vgg16");
+        let start = siamese.find("[network]").unwrap();
+        let end = siamese.find("[method]").unwrap();
+        let without_net = format!("{}{}", &siamese[..start], &siamese[end..]);
+        let msg = ReferenceConfig::parse("siamese-vgg16", &without_net)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("needs a [network] table"), "{msg}");
+        let zero_epochs = scratch.replace("epochs = 10", "epochs = 0");
+        let msg = ReferenceConfig::parse("cnn-scratch", &zero_epochs)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("epochs must be at least 1"), "{msg}");
+        let cfg = ReferenceConfig::built_in("cnn-scratch").unwrap();
+        assert!(cfg.method.serves(Kind::Encoding) && cfg.method.serves(Kind::Rsa));
+        assert!(cfg.method.is_learned());
+    }
 }
