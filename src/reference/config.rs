@@ -191,8 +191,12 @@ pub enum MethodConfig {
     /// matches the training RDMs ([`crate::train::siamese`]); `[network]`'s layers are the
     /// candidates, one chosen per ROI on held-out training pairs.
     Siamese {
-        /// The last fixed layer; its activations are computed once.
+        /// The last fixed layer on the CPU; its activations are computed once.
         frozen_through: String,
+        /// The last fixed layer on a GPU, which fine-tunes more of the network (default: as on
+        /// the CPU).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frozen_through_gpu: Option<String>,
         /// Fraction of each training set's images held out for validation.
         validation_fraction: f64,
         /// The training loop (`[method.train]`).
@@ -338,10 +342,20 @@ impl ReferenceConfig {
                 if net.batch_size == 0 {
                     return Err(invalid("batch_size must be at least 1".into()));
                 }
-                if matches!(m, MethodConfig::Siamese { .. })
-                    && net.architecture != Architecture::Vgg16
+                if let MethodConfig::Siamese {
+                    frozen_through,
+                    frozen_through_gpu,
+                    ..
+                } = m
                 {
-                    return Err(invalid("the siamese method fine-tunes VGG-16 only".into()));
+                    if net.architecture != Architecture::Vgg16 {
+                        return Err(invalid("the siamese method fine-tunes VGG-16 only".into()));
+                    }
+                    let frozen: Vec<String> = std::iter::once(frozen_through)
+                        .chain(frozen_through_gpu)
+                        .cloned()
+                        .collect();
+                    check_layers(net.architecture, &frozen)?;
                 }
             }
         }

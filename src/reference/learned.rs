@@ -137,13 +137,18 @@ pub fn fit(
     let learned = match &cfg.method {
         MethodConfig::Siamese {
             frozen_through,
+            frozen_through_gpu,
             validation_fraction,
             train,
         } => {
             let net = cfg.network();
+            let frozen = match frozen_through_gpu {
+                Some(layer) if device.0.is_cuda() => layer,
+                _ => frozen_through,
+            };
             let fit_cfg = SiameseConfig {
                 input_size: net.input_size(benchmark),
-                frozen_through: frozen_through.clone(),
+                frozen_through: frozen.clone(),
                 layers: net.layers.clone(),
                 validation_fraction: *validation_fraction,
                 train: train.clone(),
