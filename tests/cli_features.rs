@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{s, text};
+
 use brainbench::io::{image, npy};
 use ndarray::{Array3, ArrayD};
 use std::path::Path;
@@ -15,18 +17,6 @@ fn bench(args: &[&str]) -> Output {
         .env_remove("BRAINBENCH_CACHE")
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// Three small scenes, written in reverse name order (rows must still come out sorted).

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{s, text};
+
 use brainbench::io::{image, label_mapping, npy};
 use ndarray::{Array1, Array2, Array3};
 use std::collections::BTreeMap;
@@ -151,18 +153,6 @@ fn bench(env: &Env, args: &[&str]) -> Output {
         cmd.arg("--data-dir").arg(&env.data);
     }
     cmd.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

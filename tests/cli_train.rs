@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{assert_refused, s, text};
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -15,26 +17,6 @@ fn bench(args: &[&str], weights: Option<&Path>) -> Output {
         None => cmd.env_remove("BRAINBENCH_WEIGHTS"),
     };
     cmd.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn assert_refused(o: &Output, needles: &[&str]) {
-    let t = text(o);
-    assert_eq!(o.status.code(), Some(2), "{t}");
-    for n in needles {
-        assert!(t.contains(n), "expected `{n}` in:\n{t}");
-    }
 }
 
 #[test]

@@ -6,6 +6,10 @@
 //!
 //! The synthetic benchmarks are generated once per test binary (`bench data synth`, seconds).
 
+mod common;
+
+use common::{assert_refused, s, text};
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -17,26 +21,6 @@ fn bench(args: &[&str]) -> Output {
         .env_remove("BRAINBENCH_WEIGHTS")
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn assert_refused(o: &Output, needles: &[&str]) {
-    let t = text(o);
-    assert_eq!(o.status.code(), Some(2), "{t}");
-    for n in needles {
-        assert!(t.contains(n), "expected `{n}` in:\n{t}");
-    }
 }
 
 /// The synthetic benchmarks' data, generated once.

@@ -10,7 +10,6 @@ use crate::device::{self, DeviceChoice, DeviceError};
 use crate::features::WeightsChoice;
 use crate::models::weights::Origin;
 use crate::progress::Progress;
-use crate::submission::parse::RsaPredictions;
 use crate::submission::Predictions;
 use crate::train::log::{self, EpochReport};
 use crate::train::scratch::{self, ScratchPredictions, ScratchRun};
@@ -162,12 +161,8 @@ pub fn fit(
                 cache: None,
             };
             let o = siamese::fit_siamese(split, &fit_cfg, &run, &mut progress)?;
-            let mut rdms = RsaPredictions::new();
-            for (target, rdm) in o.rdms {
-                rdms.insert(target, rdm);
-            }
             Learned {
-                predictions: Predictions::Rsa(rdms),
+                predictions: Predictions::Rsa(o.rdms.into_iter().collect()),
                 origin: Some(o.origin),
                 device: device.1.to_string(),
                 input_size: fit_cfg.input_size,
@@ -217,13 +212,7 @@ pub fn fit(
             let o = scratch::fit_scratch(split, fit_cfg, &run, &mut progress)?;
             let predictions = match o.predictions {
                 ScratchPredictions::Encoding(p) => Predictions::Encoding(p),
-                ScratchPredictions::Rsa(rdms) => {
-                    let mut p = RsaPredictions::new();
-                    for (target, rdm) in rdms {
-                        p.insert(target, rdm);
-                    }
-                    Predictions::Rsa(p)
-                }
+                ScratchPredictions::Rsa(rdms) => Predictions::Rsa(rdms.into_iter().collect()),
             };
             Learned {
                 predictions,

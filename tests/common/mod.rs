@@ -7,8 +7,8 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 /// Skips the current test (or fails it under `BRAINBENCH_REQUIRE_PEERS=1`) with a reason.
 ///
@@ -110,4 +110,27 @@ where
         peer.len()
     );
     ours.zip(peer)
+}
+
+/// A finished command's stdout and stderr, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Asserts the command exited 2 (invalid input) and its output names every one of `needles`.
+pub fn assert_refused(o: &Output, needles: &[&str]) {
+    let t = text(o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    for n in needles {
+        assert!(t.contains(n), "expected `{n}` in:\n{t}");
+    }
 }
