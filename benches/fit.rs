@@ -34,7 +34,7 @@ fn settings() -> RidgeCv {
         alphas: logspace(-1.0, 8.0, 10),
         folds: Folds::KFold(5),
         score: CvScore::R2,
-        target_batch: 1024,
+        ..RidgeCv::default()
     }
 }
 
