@@ -5,7 +5,8 @@
 
 Each dump line holds one replicate of one row: the estimate, the large-set target, every
 resampled score, the nested resamples and the jackknife values. This script forms the
-percentile, basic, iterated-basic and iterated-jackknife intervals from them with the formulas of
+percentile, basic, iterated-basic and iterated-jackknife intervals (the latter with and without
+the RSA pair-variance correction) from them with the formulas of
 `src/metrics/bootstrap/interval.rs` (numpy's linear quantiles, as the Rust code uses), so its
 first three columns reproduce the Rust table and the others can be tried on the very same
 replicates. It also prints the real spread of the estimates against the bootstrap's and the
@@ -29,11 +30,16 @@ def intervals(d):
     if d["nested"] is not None:
         b2 = 2 * b1 - (np.array(d["nested"]) - s).mean()
         out["iterated-basic"] = (2 * est - qhi - (b2 - b1), 2 * est - qlo - (b2 - b1))
-        var = sum((len(g) - 1) / len(g) * ((np.array(g) - np.mean(g)) ** 2).sum() for g in d["jackknife"])
-        if var > 0:
-            out["iterated-jackknife"] = (est - b2 - Z * np.sqrt(var), est - b2 + Z * np.sqrt(var))
-        else:  # the Rust fallback
-            out["iterated-jackknife"] = out["iterated-basic"]
+        raw = sum((len(g) - 1) / len(g) * ((np.array(g) - np.mean(g)) ** 2).sum() for g in d["jackknife"])
+        # The RSA pair-variance correction, applied at least 2 jackknife standard errors above 0
+        # (`bootstrap_interval_adjusted`); dumps written before it have no `jackknife_excess`.
+        excess = d.get("jackknife_excess", 0.0)
+        var = max(raw - excess, raw / 2) if excess > 0 and est >= 2 * np.sqrt(raw) else raw
+        for name, v in [("iterated-jackknife", var), ("iterated-jackknife uncorrected", raw)]:
+            if v > 0:
+                out[name] = (est - b2 - Z * np.sqrt(v), est - b2 + Z * np.sqrt(v))
+            else:  # the Rust fallback
+                out[name] = out["iterated-basic"]
     return out, s.std(ddof=1), np.sqrt(sum((len(g) - 1) / len(g) * ((np.array(g) - np.mean(g)) ** 2).sum() for g in d["jackknife"]))
 
 
@@ -42,7 +48,8 @@ def main(path):
     for line in open(path):
         d = json.loads(line)
         rows[d["row"]].append(d)
-    methods = ["percentile", "basic", "iterated-basic", "iterated-jackknife"]
+    methods = ["percentile", "basic", "iterated-basic", "iterated-jackknife",
+               "iterated-jackknife uncorrected"]
     print("| row | replicates | target | mean estimate − target | sd(estimate) | mean bootstrap sd | mean jackknife se | "
           + " | ".join(f"{m} % (missed below / above)" for m in methods) + " |")
     print("|---" * (7 + len(methods)) + "|")

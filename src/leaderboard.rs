@@ -275,7 +275,10 @@ pub fn rank(entries: Vec<Entry>, current_version: Option<u32>) -> Vec<(Entry, Ve
 /// method and from the same resamples, of the difference `above − this` (for the iterated
 /// methods with the paired second-level resamples, for BCa and iterated-jackknife with the
 /// paired jackknife values). The two-way RSA interval is not a resample quantile; its
-/// resamples are compared by the basic interval.
+/// resamples are compared by the basic interval. The RSA jackknife's pair-variance correction
+/// (`jackknife_excess_variance`) is a property of one entry's pair influences, not of the
+/// difference's, so the difference uses the uncorrected jackknife: conservative, never
+/// narrower than it should be.
 fn compare_with_above(above: &ScoreReport, this: &ScoreReport) -> VersusAbove {
     let (a, b) = (&above.bootstrap, &this.bootstrap);
     if a.resamples == 0

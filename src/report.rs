@@ -222,6 +222,12 @@ pub struct BootstrapInfo {
     /// BCa and iterated-jackknife: the jackknife values per resampled group (one unit left out
     /// each); empty otherwise.
     pub jackknife: Vec<Vec<f64>>,
+    /// RSA over stimuli, iterated-jackknife: the variance subtracted from the jackknife's
+    /// before the interval is formed (an RDM correlation's pair variance, which the jackknife
+    /// counts twice; applied when the score is at least 2 jackknife standard errors above 0,
+    /// `docs/intervals.md`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jackknife_excess_variance: Option<f64>,
     /// Further intervals, e.g. over subjects, by name: `[low, high]`.
     pub other_intervals: BTreeMap<String, [f64; 2]>,
 }

@@ -9,7 +9,7 @@ use crate::benchmark::dataset::{Dataset, DatasetError, HeldOut, RsaTruth};
 use crate::benchmark::spec::{BenchmarkSpec, DataRoots, EncodingTrack, SpecError, Track};
 use crate::io::atomic::write_atomic;
 use crate::io::IoError;
-use crate::metrics::bootstrap::interval::{bootstrap_interval, IntervalMethod};
+use crate::metrics::bootstrap::interval::{bootstrap_interval_adjusted, IntervalMethod};
 use crate::metrics::bootstrap::unit::{RsaResampling, STIMULI_COVER};
 use crate::metrics::bootstrap::{self, BootstrapConfig};
 use crate::metrics::encoding::{self, EncodingBlock, VertexGroup};
@@ -294,14 +294,17 @@ struct Resampled {
     samples: Vec<f64>,
     /// Iterated-basic: one second-level resample per resample.
     nested: Vec<f64>,
-    /// BCa: the jackknife values per resampled group.
+    /// BCa and iterated-jackknife: the jackknife values per resampled group.
     jackknife: Vec<Vec<f64>>,
+    /// RSA over stimuli: what the jackknife variance overstates (see
+    /// [`bootstrap::pair_variance::rsa_jackknife_excess`]).
+    jackknife_excess: Option<f64>,
     /// The score's range `(min, max)`, to which the interval is clipped.
     range: (f64, f64),
 }
 
 /// The interval by `opts.interval` and the [`BootstrapInfo`] that records it (an empty one
-/// without resamples). Degenerate cases fall back as [`bootstrap_interval`] documents and are
+/// without resamples). Degenerate cases fall back as [`bootstrap_interval_adjusted`] documents and are
 /// listed in `warnings`; never NaN. The ends are clipped to the score's `range` (a
 /// bias-corrected interval of a score near 0 can reach below it): the score's true value lies
 /// in the range, so clipping never changes whether the interval covers it.
@@ -326,16 +329,18 @@ fn interval_info(
         samples: Vec::new(),
         nested_samples: Vec::new(),
         jackknife: Vec::new(),
+        jackknife_excess_variance: None,
         other_intervals: other,
     };
     let Some(r) = resampled else {
         return Ok((None, info));
     };
-    let iv = bootstrap_interval(
+    let iv = bootstrap_interval_adjusted(
         opts.interval,
         estimate,
         &r.samples,
         &r.jackknife,
+        r.jackknife_excess.unwrap_or(0.0),
         &r.nested,
         cfg.level,
     )?;
@@ -354,6 +359,7 @@ fn interval_info(
     info.samples = r.samples;
     info.nested_samples = r.nested;
     info.jackknife = r.jackknife;
+    info.jackknife_excess_variance = iv.jackknife_excess;
     Ok((Some(interval), info))
 }
 
@@ -496,7 +502,7 @@ fn rsa_interval(
     use bootstrap::{jackknife, rsa as brsa, unit};
     let one_way = |unit: RsaResampling| -> Result<Resampled, ScoreError> {
         let method = opts.interval;
-        let (samples, nested, jackknife) = match unit {
+        let (samples, nested, jackknife, jackknife_excess) = match unit {
             RsaResampling::Subjects => (
                 brsa::bootstrap_rsa_subjects(rois, cfg)?.samples,
                 if method.needs_nested() {
@@ -509,6 +515,7 @@ fn rsa_interval(
                 } else {
                     Vec::new()
                 },
+                None,
             ),
             _ => (
                 brsa::bootstrap_rsa_stimuli(rois, cfg)?.samples,
@@ -522,6 +529,9 @@ fn rsa_interval(
                 } else {
                     Vec::new()
                 },
+                (method == IntervalMethod::IteratedJackknife)
+                    .then(|| bootstrap::pair_variance::rsa_jackknife_excess(rois))
+                    .transpose()?,
             ),
         };
         Ok(Resampled {
@@ -530,6 +540,7 @@ fn rsa_interval(
             samples,
             nested,
             jackknife,
+            jackknife_excess,
             range: RSA_RANGE,
         })
     };
@@ -612,6 +623,7 @@ fn encoding_resamples(
         } else {
             Vec::new()
         },
+        jackknife_excess: None,
         range: (0.0, 100.0),
     })
 }

@@ -23,8 +23,9 @@
 use brainbench::benchmark::synth::replicates::{Population, ReplicateModel, TestSet};
 use brainbench::benchmark::synth::SynthConfig;
 use brainbench::metrics::bootstrap::encoding::{bootstrap_encoding, bootstrap_encoding_nested};
-use brainbench::metrics::bootstrap::interval::{bootstrap_interval, IntervalMethod};
+use brainbench::metrics::bootstrap::interval::{bootstrap_interval_adjusted, IntervalMethod};
 use brainbench::metrics::bootstrap::jackknife::{jackknife_encoding, jackknife_rsa_stimuli};
+use brainbench::metrics::bootstrap::pair_variance::rsa_jackknife_excess;
 use brainbench::metrics::bootstrap::rsa::{
     bootstrap_rsa_stimuli, bootstrap_rsa_stimuli_nested, RsaRoi,
 };
@@ -200,6 +201,11 @@ struct Tally {
     width: [f64; N_METHODS],
     missed_low: [usize; N_METHODS],
     n_iterated: usize,
+    /// iterated-jackknife without the pair-variance correction (RSA; the same as
+    /// iterated-jackknife for encoding, whose excess is 0): covered, missed below.
+    uncorrected: (usize, usize),
+    /// Mean of the jackknife standard error before and after the correction.
+    jackknife_se: (f64, f64),
     bca_fallbacks: usize,
     percentile_excludes_estimate: usize,
     /// Per replicate: estimate, bootstrap bias, then low and high of each method.
@@ -219,18 +225,39 @@ impl Tally {
         estimate: f64,
         samples: &[f64],
         jk: &[Vec<f64>],
+        excess: f64,
         nested: Option<&[f64]>,
         level: f64,
     ) {
         self.n += 1;
         self.estimates += estimate;
         let mut line = format!("{estimate}");
+        let interval = |m: IntervalMethod, excess: f64| {
+            bootstrap_interval_adjusted(
+                m,
+                estimate,
+                samples,
+                jk,
+                excess,
+                nested.unwrap_or(&[]),
+                level,
+            )
+            .unwrap()
+        };
+        if nested.is_some() {
+            let raw = interval(IntervalMethod::IteratedJackknife, 0.0).interval;
+            self.uncorrected.0 += (raw.low <= self.target && self.target <= raw.high) as usize;
+            self.uncorrected.1 += (raw.high < self.target) as usize;
+            let se = brainbench::metrics::bootstrap::interval::jackknife_se(jk).unwrap();
+            let applied = interval(IntervalMethod::IteratedJackknife, excess).jackknife_excess;
+            self.jackknife_se.0 += se;
+            self.jackknife_se.1 += (se * se - applied.unwrap_or(0.0)).sqrt();
+        }
         for (k, m) in IntervalMethod::ALL.iter().enumerate() {
             if m.needs_nested() && nested.is_none() {
                 continue;
             }
-            let iv = bootstrap_interval(*m, estimate, samples, jk, nested.unwrap_or(&[]), level)
-                .unwrap();
+            let iv = interval(*m, excess);
             let (lo, hi) = (iv.interval.low, iv.interval.high);
             if k == 0 {
                 let _ = write!(line, ",{}", iv.bias);
@@ -276,8 +303,19 @@ impl Tally {
         } else {
             "–".into()
         };
+        let uncorrected = if self.n_iterated > 0 {
+            format!(
+                "{:.1} ({} below) | {:.4} / {:.4}",
+                100.0 * self.uncorrected.0 as f64 / n,
+                self.uncorrected.1,
+                self.jackknife_se.0 / n,
+                self.jackknife_se.1 / n
+            )
+        } else {
+            "– | –".into()
+        };
         format!(
-            "| {name} | {:.4} | {:+.4} | {:+.4} | {it_bias} | {} | {} | {} | {} | {} |",
+            "| {name} | {:.4} | {:+.4} | {:+.4} | {it_bias} | {} | {uncorrected} | {} | {} | {} | {} |",
             self.target,
             self.estimates / n - self.target,
             self.bias / n,
@@ -304,10 +342,10 @@ fn write_report(
 ) -> String {
     let models = ReplicateModel::ALL;
     let mut out = String::from(head);
-    let _ = writeln!(out, "| score / model / resampling | target | mean estimate − target | mean bootstrap bias | mean iterated bias | percentile % | basic % | BCa % | iterated-basic % | iterated-jackknife % | mean width (pct / basic / BCa / it-basic / it-jackknife) | missed below (same order) | BCa fallbacks | percentile excludes estimate |");
+    let _ = writeln!(out, "| score / model / resampling | target | mean estimate − target | mean bootstrap bias | mean iterated bias | percentile % | basic % | BCa % | iterated-basic % | iterated-jackknife % | iterated-jackknife without pair correction % | mean jackknife se (raw / corrected) | mean width (pct / basic / BCa / it-basic / it-jackknife) | missed below (same order) | BCa fallbacks | percentile excludes estimate |");
     let _ = writeln!(
         out,
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for (m, model) in models.iter().enumerate() {
         for (u, name) in ["images per subject", "images shared"].iter().enumerate() {
@@ -383,14 +421,19 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
     let mut dump = std::env::var("BRAINBENCH_COVERAGE_DUMP")
         .ok()
         .map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
-    let mut record =
-        |row: String, target: f64, est: f64, s: &[f64], jk: &[Vec<f64>], nested: Option<&[f64]>| {
-            if let Some(w) = dump.as_mut() {
-                let line = serde_json::json!({"row": row, "target": target, "estimate": est,
-                "samples": s, "jackknife": jk, "nested": nested});
-                std::io::Write::write_all(w, format!("{line}\n").as_bytes()).unwrap();
-            }
-        };
+    let mut record = |row: String,
+                      target: f64,
+                      est: f64,
+                      s: &[f64],
+                      jk: &[Vec<f64>],
+                      excess: f64,
+                      nested: Option<&[f64]>| {
+        if let Some(w) = dump.as_mut() {
+            let line = serde_json::json!({"row": row, "target": target, "estimate": est,
+                "samples": s, "jackknife": jk, "jackknife_excess": excess, "nested": nested});
+            std::io::Write::write_all(w, format!("{line}\n").as_bytes()).unwrap();
+        }
+    };
     let mut head = String::new();
     let _ = writeln!(
         head,
@@ -420,8 +463,16 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
                 let (est, boot) = encoding_score(&set, m, Some(unit), &bcfg);
                 let (samples, jk, nested) = boot.unwrap();
                 let name = format!("encoding/{}/{}", models[m].as_str(), unit.as_str());
-                record(name, tally.target, est, &samples, &jk, nested.as_deref());
-                tally.add(est, &samples, &jk, nested.as_deref(), level);
+                record(
+                    name,
+                    tally.target,
+                    est,
+                    &samples,
+                    &jk,
+                    0.0,
+                    nested.as_deref(),
+                );
+                tally.add(est, &samples, &jk, 0.0, nested.as_deref(), level);
             }
         }
         let set = pop.draw(n_rsa, 500_000 + r);
@@ -436,10 +487,19 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
             let samples = bootstrap_rsa_stimuli(&rois, &bcfg).unwrap().samples;
             let jk = vec![jackknife_rsa_stimuli(&rois).unwrap()];
             let nested = bootstrap_rsa_stimuli_nested(&rois, &bcfg).unwrap();
+            let excess = rsa_jackknife_excess(&rois).unwrap();
             let est = rsa_estimate(&d, m);
             let name = format!("rsa/{}/stimuli", models[m].as_str());
-            record(name, tally.target, est, &samples, &jk, Some(&nested));
-            tally.add(est, &samples, &jk, Some(&nested), level);
+            record(
+                name,
+                tally.target,
+                est,
+                &samples,
+                &jk,
+                excess,
+                Some(&nested),
+            );
+            tally.add(est, &samples, &jk, excess, Some(&nested), level);
         }
         if (r + 1) % 20 == 0 {
             eprintln!("{}", write_report(&head, &enc, &rsa, t0.elapsed()));

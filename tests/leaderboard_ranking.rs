@@ -56,6 +56,7 @@ fn entry(id: &str, value: f64, offsets: &[f64]) -> Entry {
                 samples: offsets.iter().map(|o| value + o).collect(),
                 nested_samples: Vec::new(),
                 jackknife: Vec::new(),
+                jackknife_excess_variance: None,
                 other_intervals: BTreeMap::new(),
             },
             inputs: BTreeMap::new(),

@@ -10,6 +10,7 @@
 pub mod encoding;
 pub mod interval;
 pub mod jackknife;
+pub mod pair_variance;
 pub mod reliability;
 pub mod rsa;
 pub mod unit;
