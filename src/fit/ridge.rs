@@ -112,41 +112,65 @@ struct TruthScorer<'a> {
 }
 
 impl TruthScorer<'_> {
-    /// The score of predictions `pred` (the truth's length).
-    fn eval(&self, pred: &[f64]) -> f64 {
-        let truth = self.truth;
-        let n = truth.len() as f64;
+    /// Adds the score of every `α`'s predictions to `sums`: `preds` holds them one after the
+    /// other (`sums.len()` runs of the truth's length). The squared errors of all `α`s are
+    /// summed side by side, each still in the order of the images (the same bits as one `α`
+    /// at a time), so that the additions do not wait on each other.
+    fn add_all(&self, preds: &[f64], sums: &mut [f64]) {
+        let n = self.truth.len();
         match self.score {
-            CvScore::NegMse => -sum_sq_diff(truth, pred) / n,
-            CvScore::R2 => {
-                if self.spread == 0.0 {
-                    0.0
-                } else {
-                    1.0 - sum_sq_diff(truth, pred) / self.spread
+            CvScore::Pearson => {
+                for (sum, pred) in sums.iter_mut().zip(preds.chunks_exact(n)) {
+                    *sum += self.pearson(pred);
                 }
             }
-            CvScore::Pearson => {
-                let mp = pred.iter().sum::<f64>() / n;
-                let (mut spp, mut stp) = (0.0, 0.0);
-                for (t, p) in truth.iter().zip(pred) {
-                    let (a, b) = (t - self.mean, p - mp);
-                    spp += b * b;
-                    stp += a * b;
+            CvScore::R2 | CvScore::NegMse => {
+                let mut sq = [0.0; 16];
+                for (start, block) in (0..sums.len()).step_by(16).zip(sums.chunks_mut(16)) {
+                    let sq = &mut sq[..block.len()];
+                    sq.fill(0.0);
+                    for (i, t) in self.truth.iter().enumerate() {
+                        for (k, acc) in sq.iter_mut().enumerate() {
+                            let d = t - preds[(start + k) * n + i];
+                            *acc += d * d;
+                        }
+                    }
+                    for (sum, &ssd) in block.iter_mut().zip(sq.iter()) {
+                        *sum += self.score_of_sum_sq_diff(ssd);
+                    }
                 }
-                // himalaya replaces a zero standard deviation by 1; the centred values are then
-                // all 0, so the correlation is 0.
-                let st = (self.spread / n).sqrt();
-                let sp = (spp / n).sqrt();
-                let st = if st == 0.0 { 1.0 } else { st };
-                let sp = if sp == 0.0 { 1.0 } else { sp };
-                stp / (n * st * sp)
             }
         }
     }
-}
 
-fn sum_sq_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+    /// R² or −MSE from the sum of squared errors.
+    fn score_of_sum_sq_diff(&self, ssd: f64) -> f64 {
+        match self.score {
+            CvScore::NegMse => -ssd / self.truth.len() as f64,
+            _ if self.spread == 0.0 => 0.0,
+            _ => 1.0 - ssd / self.spread,
+        }
+    }
+
+    /// The Pearson correlation of predictions `pred` (the truth's length) with the truth.
+    fn pearson(&self, pred: &[f64]) -> f64 {
+        let truth = self.truth;
+        let n = truth.len() as f64;
+        let mp = pred.iter().sum::<f64>() / n;
+        let (mut spp, mut stp) = (0.0, 0.0);
+        for (t, p) in truth.iter().zip(pred) {
+            let (a, b) = (t - self.mean, p - mp);
+            spp += b * b;
+            stp += a * b;
+        }
+        // himalaya replaces a zero standard deviation by 1; the centred values are then all 0,
+        // so the correlation is 0.
+        let st = (self.spread / n).sqrt();
+        let sp = (spp / n).sqrt();
+        let st = if st == 0.0 { 1.0 } else { st };
+        let sp = if sp == 0.0 { 1.0 } else { sp };
+        stp / (n * st * sp)
+    }
 }
 
 /// One cross-validation split: row indices (into the training images) to fit on and to score on.
@@ -585,9 +609,7 @@ fn select_batch(
         for (j, truth) in yte.chunks_exact(nte).enumerate() {
             let scorer = score.for_truth(truth);
             let col = pred.col(j).try_as_col_major().expect("column-major buffer");
-            for (a, chunk) in col.as_slice().chunks_exact(nte).enumerate() {
-                sums[j * na + a] += scorer.eval(chunk);
-            }
+            scorer.add_all(col.as_slice(), &mut sums[j * na..(j + 1) * na]);
         }
     }
     let nf = ops.len() as f64;
