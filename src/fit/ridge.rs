@@ -113,9 +113,8 @@ struct TruthScorer<'a> {
 
 impl TruthScorer<'_> {
     /// Adds the score of every `α`'s predictions to `sums`: `preds` holds them one after the
-    /// other (`sums.len()` runs of the truth's length). The squared errors of all `α`s are
-    /// summed side by side, each still in the order of the images (the same bits as one `α`
-    /// at a time), so that the additions do not wait on each other.
+    /// other (`sums.len()` runs of the truth's length). The squared errors are summed four `α`s
+    /// at a time ([`sum_sq_diffs`]).
     fn add_all(&self, preds: &[f64], sums: &mut [f64]) {
         let n = self.truth.len();
         match self.score {
@@ -125,18 +124,22 @@ impl TruthScorer<'_> {
                 }
             }
             CvScore::R2 | CvScore::NegMse => {
-                let mut sq = [0.0; 16];
-                for (start, block) in (0..sums.len()).step_by(16).zip(sums.chunks_mut(16)) {
-                    let sq = &mut sq[..block.len()];
-                    sq.fill(0.0);
-                    for (i, t) in self.truth.iter().enumerate() {
-                        for (k, acc) in sq.iter_mut().enumerate() {
-                            let d = t - preds[(start + k) * n + i];
-                            *acc += d * d;
+                let mut runs = preds.chunks_exact(n);
+                for block in sums.chunks_mut(4) {
+                    if let [a, b, c, d] = block {
+                        let ssd = sum_sq_diffs(
+                            self.truth,
+                            [(); 4].map(|_| runs.next().expect("one run per α")),
+                        );
+                        for (sum, s) in [a, b, c, d].into_iter().zip(ssd) {
+                            *sum += self.score_of_sum_sq_diff(s);
                         }
-                    }
-                    for (sum, &ssd) in block.iter_mut().zip(sq.iter()) {
-                        *sum += self.score_of_sum_sq_diff(ssd);
+                    } else {
+                        for sum in block {
+                            let [s] =
+                                sum_sq_diffs(self.truth, [runs.next().expect("one run per α")]);
+                            *sum += self.score_of_sum_sq_diff(s);
+                        }
                     }
                 }
             }
@@ -171,6 +174,22 @@ impl TruthScorer<'_> {
         let sp = if sp == 0.0 { 1.0 } else { sp };
         stp / (n * st * sp)
     }
+}
+
+/// `Σ_i (truth_i − pred_i)²` for `N` predictions at once, each summed in the order of `i`
+/// (the same bits as one at a time) but side by side, so that the additions do not wait on
+/// each other.
+fn sum_sq_diffs<const N: usize>(truth: &[f64], preds: [&[f64]; N]) -> [f64; N] {
+    let n = truth.len();
+    let preds = preds.map(|p| &p[..n]);
+    let mut acc = [0.0; N];
+    for (i, t) in truth.iter().enumerate() {
+        for (a, p) in acc.iter_mut().zip(&preds) {
+            let d = t - p[i];
+            *a += d * d;
+        }
+    }
+    acc
 }
 
 /// One cross-validation split: row indices (into the training images) to fit on and to score on.
@@ -504,29 +523,32 @@ fn gather_centred_into(
     mean
 }
 
-/// [`gather_centred_into`] in column-major order (`out[j * rows.len() + i]`), the layout
-/// the fold products read fastest.
-fn gather_centred_columns(
-    out: &mut [f64],
-    y: &ArrayView2<f32>,
-    rows: &[usize],
-    cols: &Range<usize>,
-) -> Vec<f64> {
-    let n = rows.len();
-    for (i, &r) in rows.iter().enumerate() {
-        for (j, v) in y.slice(s![r, cols.clone()]).iter().enumerate() {
+/// `Y[:, cols]` as `f64` in column-major order (`out[j * n + i]`), converted once per batch
+/// for all folds.
+fn batch_columns(out: &mut [f64], y: &ArrayView2<f32>, cols: &Range<usize>) {
+    let n = y.nrows();
+    for (i, row) in y.slice(s![.., cols.clone()]).outer_iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
             out[j * n + i] = f64::from(*v);
         }
     }
-    let mut mean = Vec::with_capacity(cols.len());
-    for column in out.chunks_exact_mut(n) {
-        let mut m = 0.0;
-        for v in column.iter() {
-            m += v;
+}
+
+/// The `rows` of every column of `all` (column-major, [`batch_columns`]) into `out`
+/// (column-major, `rows.len()` per column), each column centred by its mean over `rows`
+/// (summed in the order of `rows`, as [`gather_centred_into`] does); returns the means.
+fn centred_rows(out: &mut [f64], all: &[f64], n: usize, rows: &[usize]) -> Vec<f64> {
+    let m = rows.len();
+    let mut mean = Vec::with_capacity(out.len() / m);
+    for (column, source) in out.chunks_exact_mut(m).zip(all.chunks_exact(n)) {
+        let mut sum = 0.0;
+        for (o, &r) in column.iter_mut().zip(rows) {
+            *o = source[r];
+            sum += *o;
         }
-        m /= n as f64;
-        column.iter_mut().for_each(|v| *v -= m);
-        mean.push(m);
+        let mu = sum / m as f64;
+        column.iter_mut().for_each(|v| *v -= mu);
+        mean.push(mu);
     }
     mean
 }
@@ -535,6 +557,7 @@ fn gather_centred_columns(
 /// zeroing) them afresh for every fold and batch took about a tenth of a 40,000-target fit.
 #[derive(Default)]
 struct BatchScratch {
+    all: Vec<f64>,
     ytr: Vec<f64>,
     yte: Vec<f64>,
     z: Vec<f64>,
@@ -568,16 +591,23 @@ fn select_batch(
 ) -> Vec<(usize, f64)> {
     let (tb, na) = (cols.len(), alphas.len());
     let mut sums = vec![0.0; tb * na];
+    let n = y.nrows();
+    batch_columns(prefix(&mut scratch.all, n * tb), y, &cols);
+    let all = &scratch.all[..n * tb];
     for op in ops {
         let (ntr, nte) = (op.train.len(), op.test.len());
         let ytr = prefix(&mut scratch.ytr, ntr * tb);
-        let mean = gather_centred_columns(ytr, y, &op.train, &cols);
+        let mean = centred_rows(ytr, all, n, &op.train);
         let ytr = MatRef::from_column_major_slice(ytr, ntr, tb);
-        // Test targets centred with the fold's training mean, one contiguous row per target.
+        // Test targets centred with the fold's training mean, one contiguous run per target.
         let yte = prefix(&mut scratch.yte, tb * nte);
-        for (i, &r) in op.test.iter().enumerate() {
-            for (j, v) in y.slice(s![r, cols.clone()]).iter().enumerate() {
-                yte[j * nte + i] = f64::from(*v) - mean[j];
+        for ((run, source), mu) in yte
+            .chunks_exact_mut(nte)
+            .zip(all.chunks_exact(n))
+            .zip(&mean)
+        {
+            for (t, &r) in run.iter_mut().zip(&op.test) {
+                *t = source[r] - mu;
             }
         }
         let pred = prefix(&mut scratch.pred, op.left.nrows() * tb);
