@@ -296,9 +296,9 @@ struct Resampled {
     nested: Vec<f64>,
     /// BCa and iterated-jackknife: the jackknife values per resampled group.
     jackknife: Vec<Vec<f64>>,
-    /// RSA over stimuli: what the jackknife variance overstates (see
-    /// [`bootstrap::pair_variance::rsa_jackknife_excess`]).
-    jackknife_excess: Option<f64>,
+    /// RSA over stimuli with iterated-jackknife: what the jackknife variance overstates (see
+    /// [`bootstrap::pair_variance::rsa_jackknife_excess`]); 0 otherwise.
+    jackknife_excess: f64,
     /// The score's range `(min, max)`, to which the interval is clipped.
     range: (f64, f64),
 }
@@ -340,7 +340,7 @@ fn interval_info(
         estimate,
         &r.samples,
         &r.jackknife,
-        r.jackknife_excess.unwrap_or(0.0),
+        r.jackknife_excess,
         &r.nested,
         cfg.level,
     )?;
@@ -515,7 +515,7 @@ fn rsa_interval(
                 } else {
                     Vec::new()
                 },
-                None,
+                0.0,
             ),
             _ => (
                 brsa::bootstrap_rsa_stimuli(rois, cfg)?.samples,
@@ -529,9 +529,11 @@ fn rsa_interval(
                 } else {
                     Vec::new()
                 },
-                (method == IntervalMethod::IteratedJackknife)
-                    .then(|| bootstrap::pair_variance::rsa_jackknife_excess(rois))
-                    .transpose()?,
+                if method == IntervalMethod::IteratedJackknife {
+                    bootstrap::pair_variance::rsa_jackknife_excess(rois)?
+                } else {
+                    0.0
+                },
             ),
         };
         Ok(Resampled {
@@ -623,7 +625,7 @@ fn encoding_resamples(
         } else {
             Vec::new()
         },
-        jackknife_excess: None,
+        jackknife_excess: 0.0,
         range: (0.0, 100.0),
     })
 }

@@ -244,15 +244,6 @@ impl Tally {
             )
             .unwrap()
         };
-        if nested.is_some() {
-            let raw = interval(IntervalMethod::IteratedJackknife, 0.0).interval;
-            self.uncorrected.0 += (raw.low <= self.target && self.target <= raw.high) as usize;
-            self.uncorrected.1 += (raw.high < self.target) as usize;
-            let se = brainbench::metrics::bootstrap::interval::jackknife_se(jk).unwrap();
-            let applied = interval(IntervalMethod::IteratedJackknife, excess).jackknife_excess;
-            self.jackknife_se.0 += se;
-            self.jackknife_se.1 += (se * se - applied.unwrap_or(0.0)).sqrt();
-        }
         for (k, m) in IntervalMethod::ALL.iter().enumerate() {
             if m.needs_nested() && nested.is_none() {
                 continue;
@@ -276,7 +267,19 @@ impl Tally {
                     self.n_iterated += 1;
                     self.iterated_bias += iv.iterated_bias.unwrap();
                 }
-                IntervalMethod::Basic | IntervalMethod::IteratedJackknife => {}
+                IntervalMethod::IteratedJackknife => {
+                    let raw = match iv.jackknife_excess {
+                        Some(_) => interval(*m, 0.0).interval,
+                        None => iv.interval,
+                    };
+                    self.uncorrected.0 +=
+                        (raw.low <= self.target && self.target <= raw.high) as usize;
+                    self.uncorrected.1 += (raw.high < self.target) as usize;
+                    let se = brainbench::metrics::bootstrap::interval::jackknife_se(jk).unwrap();
+                    self.jackknife_se.0 += se;
+                    self.jackknife_se.1 += (se * se - iv.jackknife_excess.unwrap_or(0.0)).sqrt();
+                }
+                IntervalMethod::Basic => {}
             }
         }
         self.csv.push(line);
@@ -421,18 +424,20 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
     let mut dump = std::env::var("BRAINBENCH_COVERAGE_DUMP")
         .ok()
         .map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
-    let mut record = |row: String,
-                      target: f64,
-                      est: f64,
-                      s: &[f64],
-                      jk: &[Vec<f64>],
-                      excess: f64,
-                      nested: Option<&[f64]>| {
+    // Dumps a replicate (when asked) and counts it in its row.
+    let mut observe = |tally: &mut Tally,
+                       row: String,
+                       est: f64,
+                       s: &[f64],
+                       jk: &[Vec<f64>],
+                       excess: f64,
+                       nested: Option<&[f64]>| {
         if let Some(w) = dump.as_mut() {
-            let line = serde_json::json!({"row": row, "target": target, "estimate": est,
+            let line = serde_json::json!({"row": row, "target": tally.target, "estimate": est,
                 "samples": s, "jackknife": jk, "jackknife_excess": excess, "nested": nested});
             std::io::Write::write_all(w, format!("{line}\n").as_bytes()).unwrap();
         }
+        tally.add(est, s, jk, excess, nested, level);
     };
     let mut head = String::new();
     let _ = writeln!(
@@ -463,16 +468,7 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
                 let (est, boot) = encoding_score(&set, m, Some(unit), &bcfg);
                 let (samples, jk, nested) = boot.unwrap();
                 let name = format!("encoding/{}/{}", models[m].as_str(), unit.as_str());
-                record(
-                    name,
-                    tally.target,
-                    est,
-                    &samples,
-                    &jk,
-                    0.0,
-                    nested.as_deref(),
-                );
-                tally.add(est, &samples, &jk, 0.0, nested.as_deref(), level);
+                observe(tally, name, est, &samples, &jk, 0.0, nested.as_deref());
             }
         }
         let set = pop.draw(n_rsa, 500_000 + r);
@@ -490,16 +486,7 @@ fn bootstrap_intervals_cover_the_large_sample_score() {
             let excess = rsa_jackknife_excess(&rois).unwrap();
             let est = rsa_estimate(&d, m);
             let name = format!("rsa/{}/stimuli", models[m].as_str());
-            record(
-                name,
-                tally.target,
-                est,
-                &samples,
-                &jk,
-                excess,
-                Some(&nested),
-            );
-            tally.add(est, &samples, &jk, excess, Some(&nested), level);
+            observe(tally, name, est, &samples, &jk, excess, Some(&nested));
         }
         if (r + 1) % 20 == 0 {
             eprintln!("{}", write_report(&head, &enc, &rsa, t0.elapsed()));

@@ -124,23 +124,17 @@ impl TruthScorer<'_> {
                 }
             }
             CvScore::R2 | CvScore::NegMse => {
-                let mut runs = preds.chunks_exact(n);
-                for block in sums.chunks_mut(4) {
-                    if let [a, b, c, d] = block {
-                        let ssd = sum_sq_diffs(
-                            self.truth,
-                            [(); 4].map(|_| runs.next().expect("one run per α")),
-                        );
-                        for (sum, s) in [a, b, c, d].into_iter().zip(ssd) {
-                            *sum += self.score_of_sum_sq_diff(s);
-                        }
-                    } else {
-                        for sum in block {
-                            let [s] =
-                                sum_sq_diffs(self.truth, [runs.next().expect("one run per α")]);
-                            *sum += self.score_of_sum_sq_diff(s);
-                        }
+                let four = sums.len() / 4 * 4;
+                let (head, tail) = sums.split_at_mut(four);
+                for (sums, runs) in head.chunks_exact_mut(4).zip(preds.chunks_exact(4 * n)) {
+                    let runs: [&[f64]; 4] = std::array::from_fn(|k| &runs[k * n..(k + 1) * n]);
+                    for (sum, ssd) in sums.iter_mut().zip(sum_sq_diffs(self.truth, runs)) {
+                        *sum += self.score_of_sum_sq_diff(ssd);
                     }
+                }
+                for (sum, run) in tail.iter_mut().zip(preds[four * n..].chunks_exact(n)) {
+                    let [ssd] = sum_sq_diffs(self.truth, [run]);
+                    *sum += self.score_of_sum_sq_diff(ssd);
                 }
             }
         }
@@ -488,39 +482,23 @@ fn gather_centred(
     rows: &[usize],
     cols: &Range<usize>,
 ) -> (Array2<f64>, Vec<f64>) {
-    let mut out = vec![0.0; rows.len() * cols.len()];
-    let mean = gather_centred_into(&mut out, y, rows, cols);
-    let out = Array2::from_shape_vec((rows.len(), cols.len()), out)
-        .expect("the buffer holds rows x cols values");
-    (out, mean)
-}
-
-/// [`gather_centred`] into `out` (row-major, `rows.len() × cols.len()`); returns the means.
-fn gather_centred_into(
-    out: &mut [f64],
-    y: &ArrayView2<f32>,
-    rows: &[usize],
-    cols: &Range<usize>,
-) -> Vec<f64> {
-    let tb = cols.len();
-    for (o, &r) in out.chunks_exact_mut(tb).zip(rows) {
-        for (a, b) in o.iter_mut().zip(y.slice(s![r, cols.clone()])) {
-            *a = f64::from(*b);
-        }
+    let mut out = Array2::<f64>::zeros((rows.len(), cols.len()));
+    for (mut o, &r) in out.rows_mut().into_iter().zip(rows) {
+        o.zip_mut_with(&y.slice(s![r, cols.clone()]), |a, b| *a = f64::from(*b));
     }
-    let mut mean = vec![0.0; tb];
-    for row in out.chunks_exact(tb) {
+    let mut mean = vec![0.0; cols.len()];
+    for row in out.rows() {
         for (m, v) in mean.iter_mut().zip(row) {
             *m += v;
         }
     }
     mean.iter_mut().for_each(|m| *m /= rows.len() as f64);
-    for row in out.chunks_exact_mut(tb) {
+    for mut row in out.rows_mut() {
         for (v, m) in row.iter_mut().zip(&mean) {
             *v -= m;
         }
     }
-    mean
+    (out, mean)
 }
 
 /// `Y[:, cols]` as `f64` in column-major order (`out[j * n + i]`), converted once per batch
@@ -536,7 +514,7 @@ fn batch_columns(out: &mut [f64], y: &ArrayView2<f32>, cols: &Range<usize>) {
 
 /// The `rows` of every column of `all` (column-major, [`batch_columns`]) into `out`
 /// (column-major, `rows.len()` per column), each column centred by its mean over `rows`
-/// (summed in the order of `rows`, as [`gather_centred_into`] does); returns the means.
+/// (summed in the order of `rows`, as [`gather_centred`] does); returns the means.
 fn centred_rows(out: &mut [f64], all: &[f64], n: usize, rows: &[usize]) -> Vec<f64> {
     let m = rows.len();
     let mut mean = Vec::with_capacity(out.len() / m);

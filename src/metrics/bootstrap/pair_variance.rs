@@ -26,8 +26,44 @@
 use rayon::prelude::*;
 
 use super::rsa::{check, RsaRoi};
-use crate::metrics::ranks::rankdata;
+use crate::metrics::correlation::finish;
+use crate::metrics::ranks::ValueOrder;
 use crate::metrics::{MetricsError, Result};
+
+/// A vector's average ranks and its indices in ascending order (ties adjacent), from one sort:
+/// the model RDM's is computed once and paired with every subject's.
+struct Ranked {
+    ranks: Vec<f64>,
+    ascending: Vec<usize>,
+}
+
+impl Ranked {
+    fn new(x: &[f64]) -> Result<Self> {
+        let order = ValueOrder::new(x)?;
+        let mut ranks = vec![0.0; x.len()];
+        let mut ascending = Vec::with_capacity(x.len());
+        order.for_each_rank(&vec![1; x.len()], |_, i, _, rank| {
+            ranks[i] = rank;
+            ascending.push(i);
+        });
+        Ok(Ranked { ranks, ascending })
+    }
+
+    /// `Σ_q (1{x_q > x_p} + ½ 1{x_q = x_p}) w_q` for every p, by one pass down the order.
+    fn weight_above(&self, w: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; w.len()];
+        let mut higher = 0.0; // Σ w over the values above the current run of ties
+        let tied = |&a: &usize, &b: &usize| self.ranks[a] == self.ranks[b];
+        for run in self.ascending.chunk_by(tied).rev() {
+            let run_weight: f64 = run.iter().map(|&q| w[q]).sum();
+            for &q in run {
+                out[q] = higher + 0.5 * run_weight;
+            }
+            higher += run_weight;
+        }
+        out
+    }
+}
 
 /// Empirical influence of each element on Spearman's rho between `x` and `y` (same length
 /// `P`), as the rho of the average ranks computes it: with the mid-rank CDFs
@@ -47,53 +83,45 @@ use crate::metrics::{MetricsError, Result};
 /// Lengths differ, fewer than 2 elements, or non-finite values.
 pub fn spearman_influence(x: &[f64], y: &[f64]) -> Result<Option<Vec<f64>>> {
     crate::metrics::check_same_len("spearman influence: x vs y", x.len(), y.len())?;
-    let p = x.len();
-    if p < 2 {
+    if x.len() < 2 {
         return Err(MetricsError::TooFew {
             what: "spearman influence: elements",
             needed: 2,
-            found: p,
+            found: x.len(),
             hint: "an RDM over at least 3 stimuli has at least 3 pairs",
         });
     }
-    let (rx, ry) = (rankdata(x)?, rankdata(y)?);
-    let pf = p as f64;
+    Ok(rho_and_influence(&Ranked::new(x)?, &Ranked::new(y)?).map(|(_, inf)| inf))
+}
+
+/// Spearman's rho of two ranked vectors (Pearson r of the ranks) and
+/// [`spearman_influence`]; `None` when either is constant.
+fn rho_and_influence(x: &Ranked, y: &Ranked) -> Option<(f64, Vec<f64>)> {
+    let (rx, ry) = (&x.ranks, &y.ranks);
+    let pf = rx.len() as f64;
     let centre = (pf + 1.0) / 2.0;
     let sxx: f64 = rx.iter().map(|r| (r - centre).powi(2)).sum();
     let syy: f64 = ry.iter().map(|r| (r - centre).powi(2)).sum();
-    if sxx <= 0.0 || syy <= 0.0 {
-        return Ok(None);
-    }
+    let sxy: f64 = rx
+        .iter()
+        .zip(ry)
+        .map(|(a, b)| (a - centre) * (b - centre))
+        .sum();
+    let rho = finish(sxy, sxx, syy)?;
     let f: Vec<f64> = rx.iter().map(|r| (r - 0.5) / pf).collect();
     let g: Vec<f64> = ry.iter().map(|r| (r - 0.5) / pf).collect();
     let mean_fg = f.iter().zip(&g).map(|(a, b)| a * b).sum::<f64>() / pf;
-    // Σ_q (1{x_q > x_p} + ½ 1{x_q = x_p}) w_q for every p, by one pass over x's order.
-    let above = |v: &[f64], w: &[f64]| -> Vec<f64> {
-        let mut order: Vec<usize> = (0..p).collect();
-        order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-        let mut out = vec![0.0; p];
-        let mut higher = 0.0; // Σ w over values above the current run of ties
-        for run in order.chunk_by(|&a, &b| v[a] == v[b]).rev() {
-            let tied: f64 = run.iter().map(|&q| w[q]).sum();
-            for &q in run {
-                out[q] = higher + 0.5 * tied;
-            }
-            higher += tied;
-        }
-        out
-    };
-    let (ax, by) = (above(x, &g), above(y, &f));
+    let (ax, by) = (x.weight_above(&g), y.weight_above(&f));
     let c = pf.powi(3) / (12.0 * (sxx * syy).sqrt());
-    Ok(Some(
-        (0..p)
-            .map(|k| {
-                let own = f[k] * g[k] - mean_fg;
-                let via_x = (ax[k] - pf * mean_fg) / pf;
-                let via_y = (by[k] - pf * mean_fg) / pf;
-                c * 12.0 * (own + via_x + via_y)
-            })
-            .collect(),
-    ))
+    let influence = (0..rx.len())
+        .map(|k| {
+            let own = f[k] * g[k] - mean_fg;
+            let via_x = (ax[k] - pf * mean_fg) / pf;
+            let via_y = (by[k] - pf * mean_fg) / pf;
+            c * 12.0 * (own + via_x + via_y)
+        })
+        .collect();
+    Some((rho, influence))
 }
 
 /// Empirical influence of every stimulus pair on the overall RSA score
@@ -103,6 +131,8 @@ pub fn spearman_influence(x: &[f64], y: &[f64]) -> Result<Option<Vec<f64>>> {
 /// ψ_p = mean_roi mean_s 2 ρ_{roi,s} IF_p(model_roi, subject_{roi,s})       (undefined ρ: 0)
 /// ```
 ///
+/// Every RDM is ranked once.
+///
 /// # Errors
 /// As [`super::rsa::bootstrap_rsa_stimuli`].
 pub fn rsa_pair_influence(rois: &[RsaRoi]) -> Result<Vec<f64>> {
@@ -110,17 +140,11 @@ pub fn rsa_pair_influence(rois: &[RsaRoi]) -> Result<Vec<f64>> {
     let pairs = n * n.saturating_sub(1) / 2;
     let mut total = vec![0.0; pairs];
     for roi in rois {
+        let model = Ranked::new(roi.model.upper())?;
         let per_subject: Vec<Option<(f64, Vec<f64>)>> = roi
             .subjects
             .par_iter()
-            .map(|s| {
-                let (m, s) = (roi.model.upper(), s.upper());
-                let rho = crate::metrics::ranks::spearman(m, s)?;
-                Ok(match (rho, spearman_influence(m, s)?) {
-                    (Some(rho), Some(inf)) => Some((rho, inf)),
-                    _ => None,
-                })
-            })
+            .map(|s| Ok(rho_and_influence(&model, &Ranked::new(s.upper())?)))
             .collect::<Result<_>>()?;
         let weight = 1.0 / (rois.len() * roi.subjects.len()) as f64;
         for (rho, inf) in per_subject.into_iter().flatten() {
