@@ -62,6 +62,7 @@
 use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
+use faer::prelude::IntoConst;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use ndarray::{s, Array1, Array2, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
@@ -430,7 +431,8 @@ struct FoldOperator {
 }
 
 /// What a fold multiplies its centred training targets `Y_train` by before `left`; each form
-/// is picked where it needs the fewest multiplications (see [`FoldOperator::new`]).
+/// is picked where it needs the fewest multiplications ([`cross_products_pay`],
+/// [`FoldOperator::new`]).
 enum TrainProduct {
     /// Nothing: `left = X_test V diag(s / (s² + α)) Uᵀ` already holds `Uᵀ`
     /// (`W = Y_train`).
@@ -607,10 +609,8 @@ impl<'a> BatchCrossProducts<'a> {
         scratch: &'a mut CrossScratch,
     ) -> Self {
         let tb = all.len() / n;
-        let p = match &ops[0].right {
-            TrainProduct::CrossProducts { mean, .. } => mean.len(),
-            _ => unreachable!("every fold is in the cross-product form"),
-        };
+        // In this form `left` has one column per feature.
+        let p = ops[0].left.ncols();
         let centred = prefix(&mut scratch.centred, n * tb);
         let all_rows: Vec<usize> = (0..n).collect();
         centred_rows(centred, all, n, &all_rows);
@@ -804,41 +804,33 @@ fn select_batch(
         .then(|| BatchCrossProducts::new(ops, all, n, par, &mut scratch.cross));
     for (f, op) in ops.iter().enumerate() {
         let (ntr, nte) = (op.train.len(), op.test.len());
-        let pred = prefix(&mut scratch.pred, op.left.nrows() * tb);
-        let mut pred = MatMut::from_column_major_slice_mut(pred, op.left.nrows(), tb);
-        let mean = match &op.right {
+        // What `left` multiplies (see `TrainProduct`), and the targets' training means.
+        let (w, mean) = match &op.right {
             TrainProduct::CrossProducts { mean, .. } => {
                 let cross = cross.as_ref().expect("cross-products for this batch");
                 let w = prefix(&mut scratch.z, mean.len() * tb);
                 cross.of_fold(f, mean, w);
                 let w = MatRef::from_column_major_slice(&*w, mean.len(), tb);
-                matmul(pred.as_mut(), Accum::Replace, op.left.as_ref(), w, 1.0, par);
-                row_means(all, n, &op.train)
+                (w, row_means(all, n, &op.train))
             }
-            right => {
+            TrainProduct::Basis(ut) => {
                 let ytr = prefix(&mut scratch.ytr, ntr * tb);
                 let mean = centred_rows(ytr, all, n, &op.train);
-                let ytr = MatRef::from_column_major_slice(ytr, ntr, tb);
-                match right {
-                    TrainProduct::Basis(ut) => {
-                        let z = prefix(&mut scratch.z, ut.nrows() * tb);
-                        let mut z = MatMut::from_column_major_slice_mut(z, ut.nrows(), tb);
-                        matmul(z.as_mut(), Accum::Replace, ut.as_ref(), ytr, 1.0, par);
-                        let z = z.as_ref();
-                        matmul(pred.as_mut(), Accum::Replace, op.left.as_ref(), z, 1.0, par);
-                    }
-                    _ => matmul(
-                        pred.as_mut(),
-                        Accum::Replace,
-                        op.left.as_ref(),
-                        ytr,
-                        1.0,
-                        par,
-                    ),
-                }
-                mean
+                let ytr = MatRef::from_column_major_slice(&*ytr, ntr, tb);
+                let z = prefix(&mut scratch.z, ut.nrows() * tb);
+                let mut z = MatMut::from_column_major_slice_mut(z, ut.nrows(), tb);
+                matmul(z.as_mut(), Accum::Replace, ut.as_ref(), ytr, 1.0, par);
+                (z.into_const(), mean)
+            }
+            TrainProduct::Folded => {
+                let ytr = prefix(&mut scratch.ytr, ntr * tb);
+                let mean = centred_rows(ytr, all, n, &op.train);
+                (MatRef::from_column_major_slice(&*ytr, ntr, tb), mean)
             }
         };
+        let pred = prefix(&mut scratch.pred, op.left.nrows() * tb);
+        let mut pred = MatMut::from_column_major_slice_mut(pred, op.left.nrows(), tb);
+        matmul(pred.as_mut(), Accum::Replace, op.left.as_ref(), w, 1.0, par);
         // Test targets centred with the fold's training mean, one contiguous run per target.
         let yte = prefix(&mut scratch.yte, tb * nte);
         for ((run, source), mu) in yte
